@@ -1,0 +1,180 @@
+package handler
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/pushstream/pushstream/internal/format"
+	"github.com/pushstream/pushstream/internal/httpd"
+	"github.com/pushstream/pushstream/internal/hub"
+	"github.com/pushstream/pushstream/internal/router"
+)
+
+const (
+	allowNormal = "GET, POST, PUT"
+	allowAdmin  = "GET, POST, PUT, DELETE"
+)
+
+// publisher serves push_stream_publisher locations (publisher.md).
+func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route) {
+	admin := rt.Location.PublisherAdmin
+	allow := allowNormal
+	if admin {
+		allow = allowAdmin
+	}
+	// The body limit is checked before anything else, as nginx does.
+	if limit := rt.Settings.ClientMaxBodySize; limit > 0 && r.ContentLength > limit {
+		w.WriteTooLarge()
+		return
+	}
+	noCache(w)
+	cors(w, rt, allow)
+	switch {
+	case r.Method == http.MethodOptions:
+		_ = w.WriteHeaderOnly(200)
+		return
+	case r.Method == http.MethodGet, r.Method == http.MethodPost, r.Method == http.MethodPut,
+		r.Method == http.MethodDelete && admin:
+	default:
+		w.SetHeader("Allow", allow)
+		_ = w.WriteHeaderOnly(405)
+		return
+	}
+	path := channelsPath(rt)
+	if path == "" {
+		explain(w, 400, explainNoID)
+		return
+	}
+	refs := router.ParseChannelsPath(path)
+	writing := r.Method != http.MethodGet
+	ids := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		id := ref.ID
+		if reservedID(id) {
+			explain(w, 403, explainNotAllowedID)
+			return
+		}
+		if h.tooLong(id) {
+			explain(w, 400, explainTooLarge)
+			return
+		}
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			if !h.Hub.IsEventsChannel(id) {
+				if err := h.Hub.Ensure(id); err != nil {
+					h.hubError(w, err)
+					return
+				}
+			}
+		}
+		if writing && h.Hub.IsEventsChannel(id) {
+			explain(w, 403, hub.ErrEventsChannel.Error())
+			return
+		}
+		ids = append(ids, id)
+	}
+	body, tooLarge, err := readBody(r, rt.Settings.ClientMaxBodySize)
+	if tooLarge {
+		w.WriteTooLarge()
+		return
+	}
+	if err != nil {
+		w.SetCloseAfter()
+		_ = w.WriteHeaderOnly(400)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		h.channelInfo(w, r, ids)
+	case http.MethodDelete:
+		h.deleteChannels(w, ids, body)
+	default:
+		h.publish(w, r, rt, ids, body)
+	}
+}
+
+// readBody reads the request body up to limit (0 = unlimited).
+func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
+	if r.Body == nil {
+		return nil, false, nil
+	}
+	var rd io.Reader = r.Body
+	if limit > 0 {
+		rd = io.LimitReader(r.Body, limit+1)
+	}
+	body, err = io.ReadAll(rd)
+	if limit > 0 && int64(len(body)) > limit {
+		return nil, true, nil
+	}
+	return body, false, err
+}
+
+func (h *Handler) hubError(w *httpd.Response, err error) {
+	switch {
+	case errors.Is(err, hub.ErrTooManyChannels), errors.Is(err, hub.ErrTooManySubscribers), errors.Is(err, hub.ErrEventsChannel):
+		explain(w, 403, err.Error())
+	default:
+		w.SetCloseAfter()
+		_ = w.WriteHeaderOnly(500)
+	}
+}
+
+func (h *Handler) publish(w *httpd.Response, r *http.Request, rt *router.Route, ids []string, body []byte) {
+	if len(body) == 0 {
+		explain(w, 400, "Empty post requests are not allowed.")
+		return
+	}
+	p := hub.Publish{Text: body, Store: rt.Settings.StoreMessages}
+	if v, ok := r.Header["Event-Id"]; ok && len(v) > 0 {
+		p.EventID, p.HasEventID = v[0], true
+	}
+	if v, ok := r.Header["Event-Type"]; ok && len(v) > 0 {
+		p.EventType, p.HasEventType = v[0], true
+	}
+	for _, id := range ids {
+		if _, err := h.Hub.Publish(id, p); err != nil {
+			h.hubError(w, err)
+			return
+		}
+	}
+	if !rt.Settings.ChannelInfoOnPublish {
+		_ = w.WriteHeaderOnly(200)
+		return
+	}
+	h.channelInfo(w, r, ids)
+}
+
+// channelInfo answers with the info of the listed channels that exist:
+// 404 for none, a single object for one, a group document for more.
+func (h *Handler) channelInfo(w *httpd.Response, r *http.Request, ids []string) {
+	infos := make([]format.ChannelInfo, 0, len(ids))
+	for _, id := range ids {
+		if ci, ok := h.Hub.Info(id); ok {
+			infos = append(infos, toFormat(ci))
+		}
+	}
+	if len(infos) == 0 {
+		_ = w.WriteHeaderOnly(404)
+		return
+	}
+	f := format.Negotiate(r.Header.Get("Accept"))
+	var body []byte
+	if len(infos) == 1 {
+		body = format.AppendChannel(nil, f, infos[0])
+	} else {
+		body = format.AppendGroup(nil, f, h.groupHead(), infos)
+	}
+	_ = w.WriteBody(200, f.ContentType(), body)
+}
+
+func (h *Handler) deleteChannels(w *httpd.Response, ids []string, body []byte) {
+	text := body
+	if len(text) == 0 {
+		text = []byte(h.Config.Global.ChannelDeletedMessageText)
+	}
+	if h.Hub.Delete(ids, text) == 0 {
+		_ = w.WriteHeaderOnly(404)
+		return
+	}
+	explain(w, 200, "Channel deleted.")
+}

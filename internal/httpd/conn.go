@@ -1,0 +1,297 @@
+package httpd
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// readerPool holds the 4 KiB request readers; a connection only owns one while
+// it has unconsumed input or is reading a request.
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// errHeaderTooLarge is returned by connReader when a request head exceeds
+// Server.MaxHeaderBytes.
+var errHeaderTooLarge = errors.New("httpd: request header too large")
+
+// connReader feeds the pooled bufio.Reader: first the bytes Park read into
+// its inline array, then the socket, within an optional byte limit.
+type connReader struct {
+	nc      net.Conn
+	pending [16]byte
+	pn, po  int
+	limited bool
+	remain  int64
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if r.po < r.pn {
+		n := copy(p, r.pending[r.po:r.pn])
+		r.po += n
+		return n, nil
+	}
+	if r.limited {
+		if r.remain <= 0 {
+			return 0, errHeaderTooLarge
+		}
+		if int64(len(p)) > r.remain {
+			p = p[:r.remain]
+		}
+	}
+	n, err := r.nc.Read(p)
+	r.remain -= int64(n)
+	return n, err
+}
+
+// conn is one client connection, served by one goroutine.
+type conn struct {
+	srv        *Server
+	nc         net.Conn
+	listenAddr string
+	cr         connReader
+	br         *bufio.Reader // nil while nothing is buffered
+	seen       int           // buffered bytes already reported as EventData
+	idle       *Waker        // wakes the keep-alive wait (shutdown)
+	cur        atomic.Pointer[Waker]
+	req        *http.Request
+	hijacked   bool
+	linger     bool // a response went out: half-close and drain before closing
+}
+
+func (c *conn) reader() *bufio.Reader {
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+		c.br.Reset(&c.cr)
+	}
+	return c.br
+}
+
+func (c *conn) releaseReader() {
+	if c.br != nil && c.br.Buffered() == 0 {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+}
+
+func (c *conn) buffered() int {
+	if c.br == nil {
+		return 0
+	}
+	return c.br.Buffered()
+}
+
+// bodyDone reports whether the current request has no body left in the
+// reader, so the reader may be released.
+func (c *conn) bodyDone() bool {
+	return c.req == nil || c.req.Body == nil || c.req.Body == http.NoBody || c.hijacked
+}
+
+func (c *conn) wakeForShutdown() {
+	if w := c.cur.Load(); w != nil {
+		w.Wake()
+	}
+}
+
+func (c *conn) logger() *slog.Logger {
+	if c.srv.Logger != nil {
+		return c.srv.Logger
+	}
+	return slog.Default()
+}
+
+// serve runs the keep-alive loop of one connection.
+func (c *conn) serve() {
+	defer c.finish()
+	for {
+		if !c.waitRequest() {
+			return
+		}
+		req, err := c.readRequest()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.writeBadRequest()
+				c.linger = true
+			}
+			return
+		}
+		if !c.handle(req) {
+			return
+		}
+	}
+}
+
+// waitRequest parks until the first byte of the next request arrives.
+func (c *conn) waitRequest() bool {
+	c.linger = false // the previous response (if any) was complete and kept alive
+	c.cur.Store(c.idle)
+	var deadline time.Time
+	if t := c.srv.keepAlive(c.listenAddr); t > 0 {
+		deadline = time.Now().Add(t)
+	}
+	c.seen = 0
+	for {
+		ev, _ := c.park(c.idle, deadline)
+		switch ev {
+		case EventData:
+			return true
+		case EventWake:
+			if c.srv.isStopping() {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+}
+
+func (c *conn) readRequest() (*http.Request, error) {
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
+	c.cr.limited, c.cr.remain = true, int64(c.srv.maxHeaderBytes())
+	req, err := http.ReadRequest(c.reader())
+	c.cr.limited = false
+	_ = c.nc.SetReadDeadline(time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if req.ProtoMajor != 1 {
+		return nil, fmt.Errorf("httpd: unsupported protocol %q", req.Proto)
+	}
+	req.RemoteAddr = c.nc.RemoteAddr().String()
+	if req.Body != http.NoBody && hasExpectContinue(req) {
+		req.Body = &continueReader{c: c, body: req.Body}
+	}
+	return req, nil
+}
+
+func hasExpectContinue(r *http.Request) bool {
+	for _, v := range r.Header["Expect"] {
+		if strings.EqualFold(strings.TrimSpace(v), "100-continue") {
+			return true
+		}
+	}
+	return false
+}
+
+// handle runs the handler for one request and reports whether the
+// connection may serve another one.
+func (c *conn) handle(req *http.Request) (keep bool) {
+	c.req = req
+	w := &Response{c: c, req: req, waker: newWaker(c.nc)}
+	c.cur.Store(w.waker)
+	c.seen = c.buffered()
+	defer func() {
+		w.waker.close()
+		c.cur.Store(c.idle)
+		c.req = nil
+		if p := recover(); p != nil {
+			c.logger().Error("httpd: handler panic", "panic", p, "uri", req.RequestURI)
+			keep = false
+		}
+	}()
+	c.srv.Handler.ServeHTTP1(w, req)
+	c.linger = w.wroteHeader
+	if c.hijacked {
+		return false
+	}
+	if !w.wroteHeader {
+		return false // the handler chose to drop the connection
+	}
+	if w.streaming && !w.finished {
+		if err := w.Finish(); err != nil {
+			return false
+		}
+	}
+	if w.err != nil || !w.keepAlive {
+		return false
+	}
+	return c.drainBody(req)
+}
+
+// maxDrain is how much unread request body we discard to keep a connection;
+// beyond that closing is cheaper.
+const maxDrain = 256 << 10
+
+func (c *conn) drainBody(req *http.Request) bool {
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	if cr, ok := req.Body.(*continueReader); ok && !cr.sent {
+		return false // the client still waits for "100 Continue": just close
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
+	defer func() { _ = c.nc.SetReadDeadline(time.Time{}) }()
+	n, err := io.CopyN(io.Discard, req.Body, maxDrain+1)
+	return n <= maxDrain && errors.Is(err, io.EOF)
+}
+
+func (c *conn) writeBadRequest() {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
+	_, _ = io.WriteString(c.nc, StatusLine(http.StatusBadRequest)+
+		"Server: pushstream\r\nContent-Type: text/html\r\nContent-Length: "+
+		itoa(len(badRequestPage))+"\r\nConnection: close\r\n\r\n"+badRequestPage)
+}
+
+func (c *conn) finish() {
+	if c.br != nil {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+	c.idle.close()
+	if c.linger {
+		c.lingerClose()
+	}
+	_ = c.nc.Close()
+	c.srv.untrack(c)
+}
+
+// Lingering close bounds: after our last response we half-close and discard
+// what the client still sends, so unread input does not make the kernel
+// reset the connection and destroy the response before the client reads it.
+const (
+	lingerTime         = 2 * time.Second
+	lingerTimeStopping = 200 * time.Millisecond
+	lingerBytes        = 1 << 20
+)
+
+func (c *conn) lingerClose() {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return // not TCP, or already closed by the handler
+	}
+	d := lingerTime
+	if c.srv.isStopping() {
+		d = lingerTimeStopping
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	_, _ = io.CopyN(io.Discard, c.nc, lingerBytes)
+}
+
+// continueReader sends "100 Continue" when the handler first reads the body
+// (nginx does the same), so curl does not wait a second before sending it.
+type continueReader struct {
+	c    *conn
+	body io.ReadCloser
+	sent bool
+}
+
+func (r *continueReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		if _, err := io.WriteString(r.c.nc, "HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+			return 0, err
+		}
+	}
+	return r.body.Read(p)
+}
+
+func (r *continueReader) Close() error { return r.body.Close() }

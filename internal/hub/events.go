@@ -1,0 +1,17 @@
+package hub
+
+// emitLocked publishes an event about channel to the events channel
+// (events-channel.md §2). Events about the events channel itself, and events
+// that do not fit in memory, are dropped.
+func (h *Hub) emitLocked(typ, channel string, now int64) {
+	if h.events == nil || h.events.state != stateActive || channel == h.events.id {
+		return
+	}
+	text := make([]byte, 0, 32+len(typ)+len(channel))
+	text = append(text, `{"type": "`...)
+	text = append(text, typ...)
+	text = append(text, `", "channel": "`...)
+	text = append(text, channel...)
+	text = append(text, `"}`...)
+	_, _ = h.publishLocked(h.events, Publish{Text: text, EventType: typ, HasEventType: true, Store: true}, now)
+}

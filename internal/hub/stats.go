@@ -1,0 +1,63 @@
+package hub
+
+import "strings"
+
+// Summary is the server-wide counters of the summarized statistics.
+type Summary struct {
+	Channels         int64
+	WildcardChannels int64
+	Published        int64
+	Stored           int64
+	MessagesInTrash  int64
+	ChannelsInDelete int64
+	ChannelsInTrash  int64
+	Subscribers      int64
+}
+
+// Summary returns the current counters.
+func (h *Hub) Summary() Summary {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Summary{
+		Channels:         h.nChannels,
+		WildcardChannels: h.nWildcard,
+		Published:        h.published,
+		Stored:           h.storedTotal,
+		MessagesInTrash:  int64(len(h.msgTrash)),
+		ChannelsInDelete: int64(len(h.deleting)),
+		ChannelsInTrash:  int64(len(h.chTrash)),
+		Subscribers:      h.subscribers,
+	}
+}
+
+// Info returns the counters of active channel id.
+func (h *Hub) Info(id string) (ChannelInfo, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch := h.channels[id]
+	if ch == nil {
+		return ChannelInfo{}, false
+	}
+	return ch.info(), true
+}
+
+// List returns the active channels whose id starts with prefix ("" = all),
+// in creation order.
+func (h *Hub) List(prefix string) []ChannelInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]ChannelInfo, 0, len(h.channels))
+	for _, ch := range h.order {
+		if ch != nil && strings.HasPrefix(ch.id, prefix) {
+			out = append(out, ch.info())
+		}
+	}
+	return out
+}
+
+// Counts returns the active normal and wildcard channel totals.
+func (h *Hub) Counts() (channels, wildcard int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nChannels, h.nWildcard
+}

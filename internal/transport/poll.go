@@ -1,0 +1,177 @@
+package transport
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/pushstream/pushstream/internal/format"
+	"github.com/pushstream/pushstream/internal/httpd"
+	"github.com/pushstream/pushstream/internal/hub"
+)
+
+// Poll serves a polling or long-polling subscriber (subscriber.md §7).
+type Poll struct {
+	W               *httpd.Response
+	Hub             *hub.Hub
+	Wants           []hub.Want
+	Point           hub.ReplayPoint
+	T               *Templates
+	Long            bool
+	ContentType     string
+	Callback        string        // JSONP callback ("" = none)
+	TTL             time.Duration // long-polling wait limit (0 = forever)
+	TimeoutWithBody bool
+}
+
+var timedOut = []byte("Timed out")
+
+// Serve answers the request, waiting first when it is long-polling and
+// nothing is there yet.
+func (p *Poll) Serve() {
+	mode := hub.AttachNone
+	if p.Long {
+		mode = hub.AttachIfIdle
+	}
+	box := newMailbox(p.W.Waker().Wake)
+	sub, replay, err := p.Hub.Attach(box, p.Wants, p.Point, mode)
+	if err != nil {
+		writeAttachError(p.W, err)
+		return
+	}
+	if sub == nil {
+		p.answerReplay(replay)
+		return
+	}
+	defer p.Hub.Detach(sub)
+	var deadline time.Time
+	if p.TTL > 0 {
+		deadline = time.Now().Add(p.TTL)
+	}
+	for {
+		items, _ := box.drain()
+		if len(items) > 0 {
+			it := items[0]
+			// Leave the channels before answering so the counters are back
+			// when the client sees the answer.
+			p.Hub.Detach(sub)
+			if it.deleted {
+				p.answer(time.Now().Unix(), 0, [][]*hub.Message{{it.m}})
+			} else {
+				p.answer(it.m.Time, it.m.Tag, [][]*hub.Message{{it.m}})
+			}
+			return
+		}
+		if stopping(p.W.Stopping()) {
+			p.Hub.Detach(sub)
+			p.timeout()
+			return
+		}
+		ev, _ := p.W.Park(deadline)
+		switch ev {
+		case httpd.EventClosed:
+			return
+		case httpd.EventTimeout:
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				p.Hub.Detach(sub)
+				p.timeout()
+				return
+			}
+		}
+	}
+}
+
+// answerReplay answers at once from stored messages, or 304 when there
+// is nothing (polling).
+func (p *Poll) answerReplay(replay [][]*hub.Message) {
+	st, sg := p.Point.Time, p.Point.Tag
+	if st < 0 {
+		st = 0
+	}
+	found := false
+	for _, ms := range replay {
+		if len(ms) == 0 {
+			continue
+		}
+		found = true
+		last := ms[len(ms)-1]
+		if last.Time > st {
+			st, sg = last.Time, last.Tag
+		} else if last.Time == st && last.Tag > sg {
+			sg = last.Tag
+		}
+	}
+	if !found {
+		if p.Point.Time > 0 {
+			p.W.SetHeader("Last-Modified", format.HTTPDate(p.Point.Time))
+		}
+		if p.Point.Tag >= 0 {
+			p.W.SetHeader("Etag", etag(p.Point.Tag))
+		}
+		_ = p.W.WriteHeaderOnly(304)
+		return
+	}
+	p.answer(st, sg, replay)
+}
+
+// timeout is the long-polling answer when its time is up or the server stops.
+func (p *Poll) timeout() {
+	now := time.Now().Unix()
+	if !p.TimeoutWithBody {
+		p.W.SetHeader("Last-Modified", format.HTTPDate(now))
+		p.W.SetHeader("Etag", "W/0")
+		_ = p.W.WriteHeaderOnly(304)
+		return
+	}
+	m := &hub.Message{ID: hub.IDTimedOut, Text: timedOut}
+	p.answer(now, 0, [][]*hub.Message{{m}})
+}
+
+// answer writes a 200 with the given messages, header and footer templates
+// and the JSONP wrapping, one piece per chunk.
+func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
+	if lastModified > 0 {
+		p.W.SetHeader("Last-Modified", format.HTTPDate(lastModified))
+	}
+	if tag >= 0 {
+		p.W.SetHeader("Etag", etag(tag))
+	}
+	ct := p.ContentType
+	if p.Callback != "" {
+		ct = format.JSONPContentType
+	}
+	w := p.W
+	if w.StartChunked(200, ct) != nil {
+		return
+	}
+	pieces := make([][]byte, 0, 8)
+	if len(p.T.Header) > 0 {
+		pieces = append(pieces, p.T.Header)
+	}
+	if p.Callback != "" {
+		pieces = append(pieces, []byte(p.Callback), format.JSONPOpen)
+	}
+	first := true
+	for _, ms := range msgs {
+		for _, m := range ms {
+			if p.Callback != "" && !first {
+				pieces = append(pieces, format.JSONPSeparator)
+			}
+			first = false
+			pieces = append(pieces, render(p.T.Message, m))
+		}
+	}
+	if p.Callback != "" {
+		pieces = append(pieces, format.JSONPClose)
+	}
+	if len(p.T.Footer) > 0 {
+		pieces = append(pieces, p.T.Footer)
+	}
+	for _, b := range pieces {
+		if w.WritePiece(b) != nil {
+			return
+		}
+	}
+	_ = w.Finish()
+}
+
+func etag(tag int64) string { return "W/" + strconv.FormatInt(tag, 10) }

@@ -1,0 +1,223 @@
+package transport
+
+import (
+	"time"
+
+	"github.com/pushstream/pushstream/internal/format"
+	"github.com/pushstream/pushstream/internal/httpd"
+	"github.com/pushstream/pushstream/internal/hub"
+)
+
+// Stream serves a streaming or eventsource subscriber (subscriber.md §5, §6).
+type Stream struct {
+	W           *httpd.Response
+	Hub         *hub.Hub
+	Wants       []hub.Want
+	Point       hub.ReplayPoint
+	T           *Templates
+	EventSource bool
+	ContentType string
+	Ping        time.Duration // 0 = no pings
+	TTL         time.Duration // 0 = no limit
+	// Padding is nil when no rule applies; HeaderPad / MessagePad are the
+	// rule's targets.
+	Padding    *format.Padding
+	HeaderPad  int
+	MessagePad int
+
+	started bool
+}
+
+// Serve runs the subscriber until it ends. It returns when the response is
+// finished or the client is gone.
+func (s *Stream) Serve() {
+	w := s.W
+	box := newMailbox(w.Waker().Wake)
+	sub, replay, err := s.Hub.Attach(box, s.Wants, s.Point, hub.AttachLive)
+	if err != nil {
+		writeAttachError(w, err)
+		return
+	}
+	defer s.Hub.Detach(sub)
+
+	// Without a header template nothing, not even the status line, is sent
+	// before the first piece (pitfalls.md 13): piece() starts the response.
+	if !s.writeHeader() {
+		return
+	}
+	for _, ms := range replay {
+		for _, m := range ms {
+			if !s.writeMessage(m) {
+				return
+			}
+		}
+	}
+	now := time.Now()
+	var end time.Time
+	if s.TTL > 0 {
+		end = now.Add(s.TTL)
+	}
+	var nextPing time.Time
+	if s.Ping > 0 {
+		nextPing = now.Add(s.Ping)
+	}
+	for {
+		items, over := box.drain()
+		if over {
+			return // cut: the subscriber fell too far behind
+		}
+		for _, it := range items {
+			if !s.writeMessage(it.m) {
+				return
+			}
+			if it.deleted && it.remaining == 0 {
+				s.finish()
+				return
+			}
+			if !it.deleted && s.Ping > 0 {
+				nextPing = time.Now().Add(s.Ping)
+			}
+		}
+		if stopping(w.Stopping()) {
+			s.finish()
+			return
+		}
+		ev, _ := w.Park(earliest(end, nextPing))
+		switch ev {
+		case httpd.EventClosed:
+			return
+		case httpd.EventData:
+			// Streaming clients have nothing to say; drop what they send.
+			r := w.Reader()
+			_, _ = r.Discard(r.Buffered())
+		case httpd.EventTimeout:
+			now := time.Now()
+			if !end.IsZero() && !now.Before(end) {
+				s.finish()
+				return
+			}
+			if !nextPing.IsZero() && !now.Before(nextPing) {
+				if !s.writePing() {
+					return
+				}
+				nextPing = now.Add(s.Ping)
+			}
+		}
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() {
+		return b
+	}
+	if b.IsZero() || a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Stream) writeHeader() bool {
+	h := s.T.Header
+	if s.EventSource {
+		h = s.T.ESHeader
+	}
+	if len(h) == 0 {
+		return true
+	}
+	if s.piece(h) != nil {
+		return false
+	}
+	return s.pad(s.HeaderPad, len(h))
+}
+
+// pad writes the padding piece that brings a piece of length have up to target.
+func (s *Stream) pad(target, have int) bool {
+	if s.Padding == nil {
+		return true
+	}
+	n := s.Padding.Size(target, have)
+	if n <= 0 {
+		return true
+	}
+	p := s.Padding.Stream(n)
+	if s.EventSource {
+		p = s.Padding.EventSource(n)
+	}
+	return s.piece(p) == nil
+}
+
+func (s *Stream) writeMessage(m *hub.Message) bool {
+	if s.EventSource {
+		if format.HasEventSourceID(m) {
+			if s.piece(format.AppendEventSourceID(nil, m)) != nil {
+				return false
+			}
+		}
+		if format.HasEventSourceEvent(m) {
+			if s.piece(format.AppendEventSourceEvent(nil, m)) != nil {
+				return false
+			}
+		}
+		b := renderES(s.T.ESMessage, m)
+		if s.piece(b) != nil {
+			return false
+		}
+		return s.pad(s.MessagePad, len(b))
+	}
+	b := render(s.T.Message, m)
+	if s.piece(b) != nil {
+		return false
+	}
+	return s.pad(s.MessagePad, len(b))
+}
+
+func (s *Stream) writePing() bool {
+	if s.EventSource {
+		return s.piece(format.EventSourcePing) == nil
+	}
+	b := render(s.T.Message, s.T.Ping)
+	if s.piece(b) != nil {
+		return false
+	}
+	return s.pad(s.MessagePad, len(b))
+}
+
+func (s *Stream) finish() {
+	f := s.T.Footer
+	if s.EventSource {
+		f = s.T.ESFooter
+	}
+	if len(f) > 0 {
+		if s.piece(f) != nil {
+			return
+		}
+	}
+	if !s.started {
+		if s.W.StartChunked(200, s.ContentType) != nil {
+			return
+		}
+	}
+	_ = s.W.Finish()
+}
+
+// piece writes one chunk, sending the status line and headers first if
+// this is the response's first piece.
+func (s *Stream) piece(p []byte) error {
+	if !s.started {
+		s.started = true
+		if err := s.W.StartChunked(200, s.ContentType); err != nil {
+			return err
+		}
+	}
+	return s.W.WritePiece(p)
+}
+
+// stopping reports whether the server is shutting down.
+func stopping(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
