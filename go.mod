@@ -2,7 +2,6 @@ module github.com/pushstream/pushstream
 
 go 1.26.8
 
-require (
-	github.com/gobwas/httphead v0.1.0 // indirect
-	github.com/gobwas/ws v1.5.0 // indirect
-)
+require github.com/gobwas/ws v1.5.0
+
+require github.com/gobwas/httphead v0.1.0 // indirect

@@ -37,6 +37,9 @@ func run(args []string) int {
 		return 1
 	}
 	if *test {
+		for _, n := range cfg.Notices {
+			fmt.Fprintf(os.Stderr, "pushstream: [notice] %s\n", n)
+		}
 		fmt.Fprintf(os.Stderr, "pushstream: the configuration file %s syntax is ok\n", displayName(*confPath))
 		fmt.Fprintf(os.Stderr, "pushstream: configuration file %s test is successful\n", displayName(*confPath))
 		return 0

@@ -46,3 +46,20 @@ func (c *Config) defaults() {
 		c.Now = time.Now
 	}
 }
+
+// Reconfigure applies the limits and timings of a reloaded configuration.
+// The memory budget and the events channel keep their start-up values
+// (config.md §1: the zone size cannot change without a restart), and so
+// does the wildcard prefix, which is read without the lock.
+func (h *Hub) Reconfigure(c Config) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.MemoryBudget = h.cfg.MemoryBudget
+	c.EventsChannelID = h.cfg.EventsChannelID
+	c.WildcardPrefix = h.cfg.WildcardPrefix // read without the lock
+	c.TickInterval = h.cfg.TickInterval
+	c.TrashDelay = h.cfg.TrashDelay
+	c.Now = h.cfg.Now
+	c.defaults()
+	h.cfg = c
+}

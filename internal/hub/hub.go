@@ -62,7 +62,11 @@ func New(cfg Config) *Hub {
 }
 
 // Config returns the hub's configuration.
-func (h *Hub) Config() Config { return h.cfg }
+func (h *Hub) Config() Config {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cfg
+}
 
 func (h *Hub) nowUnix() int64 { return h.cfg.Now().Unix() }
 

@@ -212,6 +212,7 @@ func (s *Server) Reload() {
 	if err := s.listen(cfg); err != nil {
 		s.log.Error("reload: " + err.Error())
 	}
+	s.hub.Reconfigure(hubConfig(cfg))
 	s.install(cfg)
 	s.log.Info("configuration reloaded")
 }
