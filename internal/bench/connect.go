@@ -19,6 +19,7 @@ func runConnect(o *Options, res *Result) error {
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
+	cpu := startCPU(o)
 	start := time.Now()
 	stopAt := start.Add(o.Duration)
 	for w := 0; w < o.Publishers; w++ {
@@ -26,7 +27,7 @@ func runConnect(o *Options, res *Result) error {
 		go func() {
 			defer wg.Done()
 			s := newSubscriber(o, r, w, 0, nil)
-			s.buf = make([]byte, subBufSize)
+			s.buf = make([]byte, o.ReadBuf)
 			hist := r.hists.Shard(w)
 			for time.Now().Before(stopAt) {
 				i := int(next.Add(1) - 1)
@@ -50,6 +51,7 @@ func runConnect(o *Options, res *Result) error {
 		}()
 	}
 	wg.Wait()
+	cpu.fill(o, res)
 	elapsed := time.Since(start).Seconds()
 	res.Subscribers = int(okCount.Load())
 	res.Connects, res.ConnectErrors = okCount.Load(), errCount.Load()

@@ -57,7 +57,8 @@ type Options struct {
 	PID      int  // server pid for RSS (0 = do not measure)
 	Children bool // add every descendant of PID to the RSS
 
-	Prefix string // channel name prefix; unique per run by default
+	Prefix  string // channel name prefix; unique per run by default
+	ReadBuf int    // bytes of each subscriber's read buffer
 
 	PubPath string // publisher path, channel id appended: "/pub?id="
 	SubPath string // streaming: "/sub/"
@@ -96,6 +97,7 @@ func (o *Options) Defaults(scenario string) {
 		def(&o.Publishers, 4)
 	}
 	def(&o.Size, 100)
+	def(&o.ReadBuf, 4096)
 	def(&o.Publishers, 1)
 	def(&o.Channels, 1)
 	if o.Duration <= 0 {

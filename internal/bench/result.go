@@ -37,6 +37,9 @@ type Result struct {
 	ConnectsPerSec float64  `json:"connects_per_sec,omitempty"`
 	ConnectLatency *Latency `json:"connect_latency,omitempty"`
 
+	LoadCPUPercent   float64 `json:"load_cpu_percent,omitempty"`
+	ServerCPUPercent float64 `json:"server_cpu_percent,omitempty"`
+
 	SubscriberErrors int64  `json:"subscriber_errors,omitempty"`
 	FirstError       string `json:"first_error,omitempty"`
 }
@@ -85,6 +88,13 @@ func (r *Result) Text() string {
 	}
 	if r.ConnectLatency != nil {
 		fmt.Fprintf(&b, "  connect to first byte: %s\n", r.ConnectLatency)
+	}
+	if r.LoadCPUPercent > 0 {
+		fmt.Fprintf(&b, "  CPU (100%% = one core): load %.0f%%", r.LoadCPUPercent)
+		if r.ServerCPUPercent > 0 {
+			fmt.Fprintf(&b, ", server %.0f%%", r.ServerCPUPercent)
+		}
+		b.WriteByte('\n')
 	}
 	if r.SubscriberErrors > 0 {
 		fmt.Fprintf(&b, "  subscriber errors: %d\n", r.SubscriberErrors)

@@ -49,6 +49,7 @@ func (o *Options) rss() (int64, error) {
 // deliveryPhase runs the publishers against a ready fleet, waits for every
 // expected delivery (or o.Timeout after the last publish) and fills res.
 func deliveryPhase(o *Options, f *fleet, res *Result, quota func(int) int, chans func(int) []int) {
+	cpu := startCPU(o)
 	pr := publishAll(o, quota, chans)
 	res.Published = pr.total()
 	res.PublishErrors = pr.errors
@@ -66,6 +67,7 @@ func deliveryPhase(o *Options, f *fleet, res *Result, quota func(int) int, chans
 	}
 	waitFor(func() bool { return f.r.delivered.Load() >= res.Expected || f.r.errors.Load() > 0 },
 		time.Now().Add(o.Timeout))
+	cpu.fill(o, res)
 	f.stop()
 	res.setErr(f.firstError())
 	res.SubscriberErrors = f.r.errors.Load()
@@ -186,6 +188,7 @@ func runPubOnly(o *Options, res *Result) error {
 	if res.RSSBefore, err = o.rss(); err != nil {
 		return err
 	}
+	cpu := startCPU(o)
 	pr := publishAll(o, func(p int) int { return split(o.Messages, o.Publishers, p) },
 		func(p int) []int {
 			if o.Channels >= o.Publishers {
@@ -199,6 +202,7 @@ func runPubOnly(o *Options, res *Result) error {
 	if res.PublishSeconds > 0 {
 		res.PublishPerSec = float64(res.Published) / res.PublishSeconds
 	}
+	cpu.fill(o, res)
 	rtt := pr.rtt.Summary()
 	res.PublishRTT = &rtt
 	if res.RSSAfter, err = o.rss(); err != nil {

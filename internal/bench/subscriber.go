@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// subBufSize is each subscriber's only read buffer: big enough for a
-// response head, small enough for tens of thousands of idle subscribers.
-const subBufSize = 2048
-
 // wsKey is a fixed handshake key; the tool does not need a random one.
 const wsKey = "cHVzaHN0cmVhbS1iZW5jaA=="
 
@@ -74,7 +70,7 @@ func (s *subscriber) dial() error {
 		return fmt.Errorf("subscribe %s: dial: %w", s.path, err)
 	}
 	s.conn = c
-	s.buf = make([]byte, subBufSize)
+	s.buf = make([]byte, s.o.ReadBuf)
 	if err := s.sendRequest(); err != nil {
 		c.Close()
 		return err

@@ -25,5 +25,6 @@ func (h *Hub) Delete(ids []string, text []byte) int {
 			e.s.sub.ChannelDeleted(m, e.s.live)
 		}
 	}
+	h.maybeCompactLocked()
 	return n
 }

@@ -151,6 +151,11 @@ func (h *Hub) removeActiveLocked(ch *Channel) {
 	} else {
 		h.nChannels = dec(h.nChannels)
 	}
+}
+
+// maybeCompactLocked drops the holes of h.order when they are many. Never
+// call it while ranging over h.order.
+func (h *Hub) maybeCompactLocked() {
 	if h.holes > 64 && h.holes > len(h.order)/2 {
 		h.compactOrderLocked()
 	}

@@ -323,3 +323,22 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("2nd wildcard: %v", err)
 	}
 }
+
+func TestTickCollectsEveryIdleChannel(t *testing.T) {
+	// Many channels going idle in one tick: none may be skipped while the
+	// creation-order list is compacted.
+	h, c := newTestHub(t, Config{ChannelInactivity: time.Second})
+	for i := 0; i < 500; i++ {
+		if err := h.Ensure(fmt.Sprint("ch", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Add(2 * time.Second)
+	h.Tick()
+	if s := h.Summary(); s.Channels != 0 || s.ChannelsInTrash != 500 {
+		t.Fatalf("one tick must collect all idle channels: %+v", s)
+	}
+	if got := len(h.List("")); got != 0 {
+		t.Fatalf("listing after collection: %d", got)
+	}
+}

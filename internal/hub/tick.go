@@ -80,6 +80,7 @@ func (h *Hub) Tick() {
 		h.removeActiveLocked(ch)
 		h.trashChannelLocked(ch, trashAt, now)
 	}
+	h.maybeCompactLocked()
 
 	// 4. free what has waited long enough in the trash.
 	keepM := h.msgTrash[:0]
