@@ -10,8 +10,10 @@ import (
 )
 
 // DefaultMaxMessage bounds a reassembled client message when Parser.MaxMessage
-// is 0.
-const DefaultMaxMessage = 1 << 20
+// is 0. Clients publish over the socket, and a 4 MiB message must work
+// (publisher.md §2), so the bound is well above that; the memory budget
+// still limits what can be stored.
+const DefaultMaxMessage = 16 << 20
 
 // Kind is what a parsed client frame (or message) means to the server.
 type Kind uint8
