@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -83,6 +84,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "pushstream-bench: cpu profile:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := bench.Run(scenario, o)
 	if err != nil {
 		fmt.Fprintln(stderr, "pushstream-bench:", err)
@@ -109,6 +121,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // cliOnly holds flags that are not scenario options.
 type cliOnly struct {
 	mode, pidfile, cpu, serverCPU string
+	cpuProfile                    string
 	json                          bool
 }
 
@@ -136,8 +149,11 @@ func newFlags(out io.Writer, o *bench.Options, c *cliOnly) *flag.FlagSet {
 	fs.StringVar(&o.EvPath, "ev", "/ev/", "eventsource path prefix")
 	fs.StringVar(&o.LPPath, "lp", "/lp/", "long-polling path prefix")
 	fs.StringVar(&o.WSPath, "ws", "/ws/", "websocket path prefix")
+	fs.IntVar(&o.ReadBuf, "readbuf", 4096, "read buffer bytes per subscriber: it holds a response head, and a bigger one lets one read take more queued messages")
+	fs.BoolVar(&o.DelayedAck, "delayed-ack", false, "subscribers turn TCP quick-ack off (fewer ACKs; cheaper reads on loopback)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object instead of the summary")
 	fs.StringVar(&c.cpu, "cpu", "", "pin this load process to these CPUs (e.g. 1 or 0-1)")
 	fs.StringVar(&c.serverCPU, "server-cpu", "", "pin the server (-pid, with -children its descendants) to these CPUs")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this tool's CPU profile to the file (is the load generator the bottleneck?)")
 	return fs
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/pushstream/pushstream/internal/config"
 	"github.com/pushstream/pushstream/internal/server"
@@ -50,6 +51,14 @@ func run(args []string) int {
 			return 1
 		}
 		return 0
+	}
+	if p := os.Getenv("PUSHSTREAM_CPUPROFILE"); p != "" {
+		// Profiling hook for performance work: the profile covers the whole run.
+		f, err := os.Create(p)
+		if err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	if err := server.Run(cfg, *confPath); err != nil {
 		fmt.Fprintf(os.Stderr, "pushstream: [emerg] %v\n", err)

@@ -59,6 +59,10 @@ type Options struct {
 
 	Prefix  string // channel name prefix; unique per run by default
 	ReadBuf int    // bytes of each subscriber's read buffer
+	// DelayedAck turns TCP quick-ack off on subscriber sockets so the kernel
+	// delays and merges ACKs: on loopback each ACK costs the reader a trip
+	// through the server socket's receive path.
+	DelayedAck bool
 
 	PubPath string // publisher path, channel id appended: "/pub?id="
 	SubPath string // streaming: "/sub/"

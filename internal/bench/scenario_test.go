@@ -43,6 +43,13 @@ func TestScenariosAgainstFake(t *testing.T) {
 		)
 	}
 	cases = append(cases,
+		tc{"fanout/ws/delayed-ack", "fanout", func(o *Options) {
+			o.Mode, o.Subs, o.Messages, o.DelayedAck = ModeWS, 5, 100, true
+		}, func(t *testing.T, r *Result) {
+			if r.Check.Received != 500 {
+				t.Errorf("received %d", r.Check.Received)
+			}
+		}},
 		tc{"pubonly", "pubonly", func(o *Options) { o.Messages, o.Publishers = 400, 4 }, func(t *testing.T, r *Result) {
 			if r.Published != 400 || r.PublishRTT.Count != 400 {
 				t.Errorf("published=%d rtt count=%d", r.Published, r.PublishRTT.Count)

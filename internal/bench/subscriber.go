@@ -70,6 +70,9 @@ func (s *subscriber) dial() error {
 		return fmt.Errorf("subscribe %s: dial: %w", s.path, err)
 	}
 	s.conn = c
+	if s.o.DelayedAck {
+		setQuickAck(c, false)
+	}
 	s.buf = make([]byte, s.o.ReadBuf)
 	if err := s.sendRequest(); err != nil {
 		c.Close()
@@ -89,6 +92,9 @@ func (s *subscriber) sendRequest() error {
 		r = append(r, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "+wsKey+"\r\nSec-WebSocket-Version: 13\r\n"...)
 	case ModeSSE:
 		r = append(r, "Accept: text/event-stream\r\n"...)
+	case ModeStream:
+		// Nchan's http-chunked subscriber asks for it; push-stream servers ignore it.
+		r = append(r, "TE: chunked\r\n"...)
 	case ModeLongPoll:
 		if len(s.lm) > 0 {
 			r = append(r, "If-Modified-Since: "...)
@@ -156,6 +162,9 @@ func (s *subscriber) read() error {
 	off := 0
 	for {
 		n, rerr := s.conn.Read(s.buf[off:])
+		if s.o.DelayedAck {
+			setQuickAck(s.conn, false) // the kernel re-enters quick-ack mode on its own
+		}
 		data := s.buf[:off+n]
 		off = 0
 		for len(data) > 0 {

@@ -26,6 +26,7 @@ type Stream struct {
 	MessagePad int
 
 	started bool
+	pending [][]byte
 }
 
 // Serve runs the subscriber until it ends. It returns when the response is
@@ -51,6 +52,9 @@ func (s *Stream) Serve() {
 				return
 			}
 		}
+	}
+	if !s.flush() {
+		return
 	}
 	now := time.Now()
 	var end time.Time
@@ -78,6 +82,9 @@ func (s *Stream) Serve() {
 				nextPing = time.Now().Add(s.Ping)
 			}
 		}
+		if !s.flush() {
+			return
+		}
 		if stopping(w.Stopping()) {
 			s.finish()
 			return
@@ -97,7 +104,7 @@ func (s *Stream) Serve() {
 				return
 			}
 			if !nextPing.IsZero() && !now.Before(nextPing) {
-				if !s.writePing() {
+				if !s.writePing() || !s.flush() {
 					return
 				}
 				nextPing = now.Add(s.Ping)
@@ -187,10 +194,9 @@ func (s *Stream) finish() {
 	if s.EventSource {
 		f = s.T.ESFooter
 	}
-	if len(f) > 0 {
-		if s.piece(f) != nil {
-			return
-		}
+	_ = s.piece(f)
+	if !s.flush() {
+		return
 	}
 	if !s.started {
 		if s.W.StartChunked(200, s.ContentType) != nil {
@@ -200,16 +206,32 @@ func (s *Stream) finish() {
 	_ = s.W.Finish()
 }
 
-// piece writes one chunk, sending the status line and headers first if
-// this is the response's first piece.
+// piece queues one chunk; flush writes the queued chunks in one syscall
+// (each still its own chunk), so a subscriber that fell behind catches up
+// with one write instead of one per message.
 func (s *Stream) piece(p []byte) error {
+	if len(p) > 0 {
+		s.pending = append(s.pending, p)
+	}
+	return nil
+}
+
+// flush writes the queued pieces, sending the status line and headers first
+// if this is the response's first output.
+func (s *Stream) flush() bool {
+	if len(s.pending) == 0 {
+		return true
+	}
 	if !s.started {
 		s.started = true
 		if err := s.W.StartChunked(200, s.ContentType); err != nil {
-			return err
+			return false
 		}
 	}
-	return s.W.WritePiece(p)
+	err := s.W.WritePieces(s.pending)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	return err == nil
 }
 
 // stopping reports whether the server is shutting down.

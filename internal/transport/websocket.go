@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"net"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -70,22 +71,34 @@ func (s *WebSocket) Serve() {
 	if s.Ping > 0 {
 		nextPing = now.Add(s.Ping)
 	}
+	var out [][]byte
 	for {
 		items, over := box.drain()
 		if over {
 			return
 		}
+		// All queued frames go out in one syscall.
+		out = out[:0]
+		ended := false
 		for _, it := range items {
-			if _, err := c.Write(s.frame(it.m)); err != nil {
-				return
-			}
+			out = append(out, s.frame(it.m))
 			if it.deleted && it.remaining == 0 {
-				s.finish()
-				return
+				ended = true
+				break
 			}
 			if !it.deleted && s.Ping > 0 {
 				nextPing = time.Now().Add(s.Ping)
 			}
+		}
+		if len(out) > 0 {
+			bufs := net.Buffers(out)
+			if c.WriteBuffers(bufs) != nil {
+				return
+			}
+		}
+		if ended {
+			s.finish()
+			return
 		}
 		if stopping(c.Stopping()) {
 			s.finish()
