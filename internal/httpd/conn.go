@@ -63,7 +63,9 @@ type conn struct {
 	cur        atomic.Pointer[Waker]
 	req        *http.Request
 	hijacked   bool
-	linger     bool // a response went out: half-close and drain before closing
+	linger     bool  // a response went out: half-close and drain before closing
+	sent       int64 // bytes written for the current request (access log)
+	ws         directState
 }
 
 func (c *conn) reader() *bufio.Reader {
@@ -184,7 +186,7 @@ func hasExpectContinue(r *http.Request) bool {
 // handle runs the handler for one request and reports whether the
 // connection may serve another one.
 func (c *conn) handle(req *http.Request) (keep bool) {
-	c.req = req
+	c.req, c.sent = req, 0
 	w := &Response{c: c, req: req, waker: newWaker(c.nc)}
 	c.cur.Store(w.waker)
 	c.seen = c.buffered()

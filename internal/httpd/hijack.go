@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -28,6 +29,7 @@ func (w *Response) Hijack() (*Conn, error) {
 	}
 	w.c.hijacked = true
 	w.wroteHeader = true
+	w.status = http.StatusSwitchingProtocols // the handler's next bytes are its 101
 	w.keepAlive = false
 	w.c.seen = 0 // bytes already buffered are reported by the first Park
 	return &Conn{c: w.c, waker: w.waker}, nil
@@ -54,8 +56,14 @@ func (c *Conn) ReadBuffered() []byte {
 
 // Write writes p at once, within the server's write timeout.
 func (c *Conn) Write(p []byte) (int, error) {
+	if err := c.c.lockWrite(); err != nil {
+		c.c.unlockWrite()
+		return 0, err
+	}
 	_ = c.c.nc.SetWriteDeadline(time.Now().Add(c.c.srv.writeTimeout()))
 	n, err := c.c.nc.Write(p)
+	c.c.sent += int64(n)
+	c.c.unlockWrite()
 	if err != nil {
 		return n, fmt.Errorf("httpd: write: %w", err)
 	}
@@ -64,8 +72,15 @@ func (c *Conn) Write(p []byte) (int, error) {
 
 // WriteBuffers writes several frames in one syscall.
 func (c *Conn) WriteBuffers(bufs net.Buffers) error {
+	if err := c.c.lockWrite(); err != nil {
+		c.c.unlockWrite()
+		return err
+	}
 	_ = c.c.nc.SetWriteDeadline(time.Now().Add(c.c.srv.writeTimeout()))
-	if _, err := bufs.WriteTo(c.c.nc); err != nil {
+	n, err := bufs.WriteTo(c.c.nc)
+	c.c.sent += n
+	c.c.unlockWrite()
+	if err != nil {
 		return fmt.Errorf("httpd: write: %w", err)
 	}
 	return nil

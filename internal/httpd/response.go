@@ -77,6 +77,10 @@ func (w *Response) Written() bool { return w.wroteHeader }
 // Status is the status sent, or 0.
 func (w *Response) Status() int { return w.status }
 
+// BytesSent is the number of bytes written for this request so far,
+// hijacked writes included (access log).
+func (w *Response) BytesSent() int64 { return w.c.sent }
+
 // Err is the first write error, if any.
 func (w *Response) Err() error { return w.err }
 
@@ -318,8 +322,15 @@ func (w *Response) write(bufs net.Buffers) error {
 	if w.err != nil {
 		return w.err
 	}
-	_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.srv.writeTimeout()))
-	if _, err := bufs.WriteTo(w.c.nc); err != nil {
+	err := w.c.lockWrite()
+	if err == nil {
+		_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.srv.writeTimeout()))
+		var n int64
+		n, err = bufs.WriteTo(w.c.nc)
+		w.c.sent += n
+	}
+	w.c.unlockWrite()
+	if err != nil {
 		return w.fail(fmt.Errorf("httpd: write response: %w", err))
 	}
 	return nil

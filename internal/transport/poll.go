@@ -21,6 +21,9 @@ type Poll struct {
 	Callback        string        // JSONP callback ("" = none)
 	TTL             time.Duration // long-polling wait limit (0 = forever)
 	TimeoutWithBody bool
+	// Retired is closed when the location was removed by a reload: the
+	// subscriber then ends as on server stop.
+	Retired <-chan struct{}
 }
 
 var timedOut = []byte("Timed out")
@@ -61,7 +64,7 @@ func (p *Poll) Serve() {
 			}
 			return
 		}
-		if stopping(p.W.Stopping()) {
+		if stopping(p.W.Stopping()) || stopping(p.Retired) {
 			p.Hub.Detach(sub)
 			p.timeout()
 			return

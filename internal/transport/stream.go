@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/format"
@@ -24,17 +26,33 @@ type Stream struct {
 	Padding    *format.Padding
 	HeaderPad  int
 	MessagePad int
+	// Retired is closed when the location was removed by a reload: the
+	// subscriber then ends as on server stop.
+	Retired <-chan struct{}
 
-	started bool
-	pending [][]byte
+	mu       sync.Mutex
+	box      *mailbox
+	done     bool
+	started  bool
+	pending  [][]byte
+	lastLive atomic.Int64 // UnixNano of the last live write (ping restart)
 }
 
 // Serve runs the subscriber until it ends. It returns when the response is
 // finished or the client is gone.
+//
+// s.mu is held by the connection goroutine whenever it is not parked, so a
+// flusher (direct) never writes while the goroutine does.
 func (s *Stream) Serve() {
 	w := s.W
-	box := newMailbox(w.Waker().Wake)
-	sub, replay, err := s.Hub.Attach(box, s.Wants, s.Point, hub.AttachLive)
+	s.mu.Lock()
+	defer func() {
+		s.done = true
+		s.mu.Unlock()
+	}()
+	s.box = newMailbox(w.Waker().Wake)
+	s.box.useFlusher(s.direct)
+	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		writeAttachError(w, err)
 		return
@@ -42,7 +60,7 @@ func (s *Stream) Serve() {
 	defer s.Hub.Detach(sub)
 
 	// Without a header template nothing, not even the status line, is sent
-	// before the first piece (pitfalls.md 13): piece() starts the response.
+	// before the first piece (pitfalls.md 13): flush() starts the response.
 	if !s.writeHeader() {
 		return
 	}
@@ -61,12 +79,9 @@ func (s *Stream) Serve() {
 	if s.TTL > 0 {
 		end = now.Add(s.TTL)
 	}
-	var nextPing time.Time
-	if s.Ping > 0 {
-		nextPing = now.Add(s.Ping)
-	}
+	s.lastLive.Store(now.UnixNano())
 	for {
-		items, over := box.drain()
+		items, over := s.box.drain()
 		if over {
 			return // cut: the subscriber fell too far behind
 		}
@@ -78,18 +93,24 @@ func (s *Stream) Serve() {
 				s.finish()
 				return
 			}
-			if !it.deleted && s.Ping > 0 {
-				nextPing = time.Now().Add(s.Ping)
+			if !it.deleted {
+				s.lastLive.Store(time.Now().UnixNano())
 			}
 		}
-		if !s.flush() {
+		if len(items) == 0 {
+			if w.FlushPending() != nil {
+				return
+			}
+		} else if !s.flush() {
 			return
 		}
-		if stopping(w.Stopping()) {
+		if stopping(w.Stopping()) || stopping(s.Retired) {
 			s.finish()
 			return
 		}
-		ev, _ := w.Park(earliest(end, nextPing))
+		s.mu.Unlock()
+		ev, _ := w.Park(earliest(end, s.nextPing()))
+		s.mu.Lock()
 		switch ev {
 		case httpd.EventClosed:
 			return
@@ -103,14 +124,51 @@ func (s *Stream) Serve() {
 				s.finish()
 				return
 			}
-			if !nextPing.IsZero() && !now.Before(nextPing) {
+			if next := s.nextPing(); !next.IsZero() && !now.Before(next) {
 				if !s.writePing() || !s.flush() {
 					return
 				}
-				nextPing = now.Add(s.Ping)
+				s.lastLive.Store(now.UnixNano())
 			}
 		}
 	}
+}
+
+// nextPing is when the next ping is due: every live message, whoever wrote
+// it, restarts the interval.
+func (s *Stream) nextPing() time.Time {
+	if s.Ping <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.lastLive.Load()).Add(s.Ping)
+}
+
+// direct writes queued live messages from a flusher without blocking; false
+// means the connection goroutine must do it.
+func (s *Stream) direct() bool {
+	if !s.mu.TryLock() {
+		return false
+	}
+	defer s.mu.Unlock()
+	if s.done || !s.started || !s.W.TryBeginDirect() {
+		return false
+	}
+	defer s.W.EndDirect()
+	items, ok := s.box.drainPlain()
+	if !ok {
+		return false
+	}
+	if len(items) == 0 {
+		return true
+	}
+	for _, it := range items {
+		s.writeMessage(it.m)
+	}
+	needWake, err := s.W.DirectPieces(s.pending)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	s.lastLive.Store(time.Now().UnixNano())
+	return err == nil && !needWake
 }
 
 func earliest(a, b time.Time) time.Time {

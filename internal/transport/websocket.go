@@ -2,6 +2,8 @@ package transport
 
 import (
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -21,8 +23,16 @@ type WebSocket struct {
 	TTL          time.Duration
 	AllowPublish bool
 	Store        bool // push_stream_store_messages of the location, for published frames
+	// Retired is closed when the location was removed by a reload: the
+	// subscriber then ends as on server stop.
+	Retired <-chan struct{}
 
-	parser wsframe.Parser
+	parser   wsframe.Parser
+	mu       sync.Mutex
+	box      *mailbox
+	done     bool
+	dout     [][]byte
+	lastLive atomic.Int64 // UnixNano of the last live write (ping restart)
 }
 
 // wsKey keys a message's encoded text frame in its render cache.
@@ -35,12 +45,19 @@ func (s *WebSocket) frame(m *hub.Message) []byte {
 	})
 }
 
-// Serve runs the connection until it ends, then closes it.
+// Serve runs the connection until it ends, then closes it. Like Stream,
+// s.mu is held whenever the goroutine is not parked (see direct).
 func (s *WebSocket) Serve() {
 	c := s.C
 	defer c.Close()
-	box := newMailbox(c.Waker().Wake)
-	sub, replay, err := s.Hub.Attach(box, s.Wants, s.Point, hub.AttachLive)
+	s.mu.Lock()
+	defer func() {
+		s.done = true
+		s.mu.Unlock()
+	}()
+	s.box = newMailbox(c.Waker().Wake)
+	s.box.useFlusher(s.direct)
+	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		status, explain := 500, "Internal server error"
 		if err == hub.ErrTooManyChannels || err == hub.ErrTooManySubscribers {
@@ -51,29 +68,26 @@ func (s *WebSocket) Serve() {
 	}
 	defer s.Hub.Detach(sub)
 
+	var out [][]byte
 	if len(s.T.Header) > 0 {
-		if _, err := c.Write(wsframe.TextFrame(s.T.Header)); err != nil {
-			return
-		}
+		out = append(out, wsframe.TextFrame(s.T.Header))
 	}
 	for _, ms := range replay {
 		for _, m := range ms {
-			if _, err := c.Write(s.frame(m)); err != nil {
-				return
-			}
+			out = append(out, s.frame(m))
 		}
 	}
+	if len(out) > 0 && c.WriteBuffers(net.Buffers(out)) != nil {
+		return
+	}
 	now := time.Now()
-	var end, nextPing time.Time
+	var end time.Time
 	if s.TTL > 0 {
 		end = now.Add(s.TTL)
 	}
-	if s.Ping > 0 {
-		nextPing = now.Add(s.Ping)
-	}
-	var out [][]byte
+	s.lastLive.Store(now.UnixNano())
 	for {
-		items, over := box.drain()
+		items, over := s.box.drain()
 		if over {
 			return
 		}
@@ -86,25 +100,28 @@ func (s *WebSocket) Serve() {
 				ended = true
 				break
 			}
-			if !it.deleted && s.Ping > 0 {
-				nextPing = time.Now().Add(s.Ping)
+			if !it.deleted {
+				s.lastLive.Store(time.Now().UnixNano())
 			}
 		}
 		if len(out) > 0 {
-			bufs := net.Buffers(out)
-			if c.WriteBuffers(bufs) != nil {
+			if c.WriteBuffers(net.Buffers(out)) != nil {
 				return
 			}
+		} else if c.FlushPending() != nil {
+			return
 		}
 		if ended {
 			s.finish()
 			return
 		}
-		if stopping(c.Stopping()) {
+		if stopping(c.Stopping()) || stopping(s.Retired) {
 			s.finish()
 			return
 		}
-		ev, _ := c.Park(earliest(end, nextPing))
+		s.mu.Unlock()
+		ev, _ := c.Park(earliest(end, s.nextPing()))
+		s.mu.Lock()
 		switch ev {
 		case httpd.EventClosed:
 			return
@@ -118,14 +135,49 @@ func (s *WebSocket) Serve() {
 				s.finish()
 				return
 			}
-			if !nextPing.IsZero() && !now.Before(nextPing) {
+			if next := s.nextPing(); !next.IsZero() && !now.Before(next) {
 				if _, err := c.Write(wsframe.PingFrame); err != nil {
 					return
 				}
-				nextPing = now.Add(s.Ping)
+				s.lastLive.Store(now.UnixNano())
 			}
 		}
 	}
+}
+
+// nextPing is when the next ping frame is due (live messages restart it).
+func (s *WebSocket) nextPing() time.Time {
+	if s.Ping <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.lastLive.Load()).Add(s.Ping)
+}
+
+// direct writes queued live frames from a flusher without blocking.
+func (s *WebSocket) direct() bool {
+	if !s.mu.TryLock() {
+		return false
+	}
+	defer s.mu.Unlock()
+	if s.done || !s.C.TryBeginDirect() {
+		return false
+	}
+	defer s.C.EndDirect()
+	items, ok := s.box.drainPlain()
+	if !ok {
+		return false
+	}
+	if len(items) == 0 {
+		return true
+	}
+	s.dout = s.dout[:0]
+	for _, it := range items {
+		s.dout = append(s.dout, s.frame(it.m))
+	}
+	needWake, err := s.C.DirectWrite(net.Buffers(s.dout))
+	clear(s.dout)
+	s.lastLive.Store(time.Now().UnixNano())
+	return err == nil && !needWake
 }
 
 // readFrames consumes what the client sent and acts on every complete

@@ -1,0 +1,79 @@
+package transport
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Flushers write live messages to subscribers on behalf of their
+// connection goroutines: a publish only queues into mailboxes and marks
+// them dirty; a flusher then does one non-blocking write per dirty
+// subscriber, carrying every message queued since the last one (so a
+// subscriber that fell behind catches up in one syscall). Connection
+// goroutines stay parked; they are woken only for what a flusher cannot do
+// (a socket that is full, a deleted channel, an overflow, a subscriber
+// that is busy).
+type flusher struct {
+	mu     sync.Mutex
+	dirty  []*mailbox
+	spare  []*mailbox
+	signal chan struct{}
+}
+
+// yieldEvery lets publishers run between batches of direct writes.
+const yieldEvery = 64
+
+var (
+	flushersOnce sync.Once
+	flushers     []*flusher
+	flusherNext  atomic.Uint32
+)
+
+func startFlushers() {
+	n := runtime.GOMAXPROCS(0)
+	flushers = make([]*flusher, n)
+	for i := range flushers {
+		f := &flusher{signal: make(chan struct{}, 1)}
+		flushers[i] = f
+		go f.run()
+	}
+}
+
+// pickFlusher spreads mailboxes over the flushers.
+func pickFlusher() *flusher {
+	flushersOnce.Do(startFlushers)
+	return flushers[int(flusherNext.Add(1))%len(flushers)]
+}
+
+func (f *flusher) schedule(b *mailbox) {
+	f.mu.Lock()
+	f.dirty = append(f.dirty, b)
+	f.mu.Unlock()
+	select {
+	case f.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (f *flusher) run() {
+	for range f.signal {
+		for {
+			f.mu.Lock()
+			list := f.dirty
+			f.dirty = f.spare[:0]
+			f.spare = list
+			f.mu.Unlock()
+			if len(list) == 0 {
+				break
+			}
+			for i, b := range list {
+				b.flush()
+				list[i] = nil
+				if i%yieldEvery == yieldEvery-1 {
+					runtime.Gosched()
+				}
+			}
+		}
+	}
+}
