@@ -30,12 +30,16 @@ type connReader struct {
 	pn, po  int
 	limited bool
 	remain  int64
+	scan    headScan // line lengths of the head being read (limits.go)
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
 	if r.po < r.pn {
 		n := copy(p, r.pending[r.po:r.pn])
 		r.po += n
+		if r.limited {
+			return n, r.scan.feed(p[:n])
+		}
 		return n, nil
 	}
 	if r.limited {
@@ -48,6 +52,13 @@ func (r *connReader) Read(p []byte) (int, error) {
 	}
 	n, err := r.nc.Read(p)
 	r.remain -= int64(n)
+	if r.limited {
+		if err == nil {
+			err = r.scan.feed(p[:n])
+		} else {
+			r.scan.readErr = err
+		}
+	}
 	return n, err
 }
 
@@ -61,10 +72,12 @@ type conn struct {
 	seen       int           // buffered bytes already reported as EventData
 	idle       *Waker        // wakes the keep-alive wait (shutdown)
 	cur        atomic.Pointer[Waker]
-	req        *http.Request
+	body       io.ReadCloser // the current request's body (nil between requests)
 	hijacked   bool
-	linger     bool  // a response went out: half-close and drain before closing
-	sent       int64 // bytes written for the current request (access log)
+	ip         string // client IP, for MaxConnsPerIP (limits.go)
+	served     bool   // a request was read: idle waits use keep-alive
+	linger     bool   // a response went out: half-close and drain before closing
+	sent       int64  // bytes written for the current request (access log)
 	ws         directState
 }
 
@@ -94,7 +107,7 @@ func (c *conn) buffered() int {
 // bodyDone reports whether the current request has no body left in the
 // reader, so the reader may be released.
 func (c *conn) bodyDone() bool {
-	return c.req == nil || c.req.Body == nil || c.req.Body == http.NoBody || c.hijacked
+	return c.body == nil || c.body == http.NoBody || c.hijacked
 }
 
 func (c *conn) wakeForShutdown() {
@@ -119,8 +132,7 @@ func (c *conn) serve() {
 		}
 		req, err := c.readRequest()
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				c.writeBadRequest()
+			if !errors.Is(err, io.EOF) && c.writeHeadError(err) {
 				c.linger = true
 			}
 			return
@@ -139,6 +151,7 @@ func (c *conn) waitRequest() bool {
 	if t := c.srv.keepAlive(c.listenAddr); t > 0 {
 		deadline = time.Now().Add(t)
 	}
+	deadline = c.firstDeadline(deadline)
 	c.seen = 0
 	for {
 		ev, _ := c.park(c.idle, deadline)
@@ -157,17 +170,18 @@ func (c *conn) waitRequest() bool {
 
 func (c *conn) readRequest() (*http.Request, error) {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
-	c.cr.limited, c.cr.remain = true, int64(c.srv.maxHeaderBytes())
+	c.beginHead()
 	req, err := http.ReadRequest(c.reader())
 	c.cr.limited = false
 	_ = c.nc.SetReadDeadline(time.Time{})
-	if err != nil {
+	if err := c.headError(err); err != nil {
 		return nil, err
 	}
 	if req.ProtoMajor != 1 {
 		return nil, fmt.Errorf("httpd: unsupported protocol %q", req.Proto)
 	}
 	req.RemoteAddr = c.nc.RemoteAddr().String()
+	req.Body = c.withBodyTimeout(req.Body)
 	if req.Body != http.NoBody && hasExpectContinue(req) {
 		req.Body = &continueReader{c: c, body: req.Body}
 	}
@@ -186,16 +200,19 @@ func hasExpectContinue(r *http.Request) bool {
 // handle runs the handler for one request and reports whether the
 // connection may serve another one.
 func (c *conn) handle(req *http.Request) (keep bool) {
-	c.req, c.sent = req, 0
-	w := &Response{c: c, req: req, waker: newWaker(c.nc)}
+	c.body, c.sent = req.Body, 0
+	body, uri := req.Body, req.RequestURI
+	w := &Response{c: c, waker: newWaker(c.nc),
+		head: req.Method == http.MethodHead, http11: req.ProtoAtLeast(1, 1), reqClose: req.Close,
+		gzipOK: acceptsGzip(req)}
 	c.cur.Store(w.waker)
 	c.seen = c.buffered()
 	defer func() {
 		w.waker.close()
 		c.cur.Store(c.idle)
-		c.req = nil
+		c.body = nil
 		if p := recover(); p != nil {
-			c.logger().Error("httpd: handler panic", "panic", p, "uri", req.RequestURI)
+			c.logger().Error("httpd: handler panic", "panic", p, "uri", uri)
 			keep = false
 		}
 	}()
@@ -215,23 +232,23 @@ func (c *conn) handle(req *http.Request) (keep bool) {
 	if w.err != nil || !w.keepAlive {
 		return false
 	}
-	return c.drainBody(req)
+	return c.drainBody(body)
 }
 
 // maxDrain is how much unread request body we discard to keep a connection;
 // beyond that closing is cheaper.
 const maxDrain = 256 << 10
 
-func (c *conn) drainBody(req *http.Request) bool {
-	if req.Body == nil || req.Body == http.NoBody {
+func (c *conn) drainBody(body io.ReadCloser) bool {
+	if body == nil || body == http.NoBody {
 		return true
 	}
-	if cr, ok := req.Body.(*continueReader); ok && !cr.sent {
+	if cr, ok := body.(*continueReader); ok && !cr.sent {
 		return false // the client still waits for "100 Continue": just close
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
 	defer func() { _ = c.nc.SetReadDeadline(time.Time{}) }()
-	n, err := io.CopyN(io.Discard, req.Body, maxDrain+1)
+	n, err := io.CopyN(io.Discard, body, maxDrain+1)
 	return n <= maxDrain && errors.Is(err, io.EOF)
 }
 

@@ -239,7 +239,7 @@ func FuzzRequest(f *testing.F) {
 		c := &conn{srv: s, nc: server, listenAddr: "fuzz"}
 		c.cr.nc = server
 		c.idle = newWaker(server)
-		if !s.track(c) {
+		if s.track(c) != nil {
 			t.Fatal("server stopped")
 		}
 		done := make(chan struct{})

@@ -123,7 +123,7 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 // started uncompressed stream, or the socket cannot be written directly.
 // On success the caller must call EndDirect.
 func (w *Response) TryBeginDirect() bool {
-	if !w.streaming || w.finished || w.gz != nil || w.err != nil || w.req.Method == "HEAD" {
+	if !w.streaming || w.finished || w.gz != nil || w.err != nil || w.head {
 		return false
 	}
 	return w.c.tryBeginDirect()

@@ -55,10 +55,10 @@ func (w *Response) gzipApplies(code int, contentType string, n int) bool {
 	if n > 0 && n < p.MinLength {
 		return false
 	}
-	if !w.req.ProtoAtLeast(1, 1) && !p.AllowHTTP10 {
+	if !w.http11 && !p.AllowHTTP10 {
 		return false
 	}
-	return acceptsGzip(w.req)
+	return w.gzipOK
 }
 
 func (p *GzipPolicy) typeMatches(contentType string) bool {

@@ -32,6 +32,7 @@ func (w *Response) Hijack() (*Conn, error) {
 	w.status = http.StatusSwitchingProtocols // the handler's next bytes are its 101
 	w.keepAlive = false
 	w.c.seen = 0 // bytes already buffered are reported by the first Park
+	w.header = nil
 	return &Conn{c: w.c, waker: w.waker}, nil
 }
 

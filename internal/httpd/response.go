@@ -21,8 +21,14 @@ var ErrWritten = errors.New("httpd: response already written")
 // wants. Not safe for concurrent use: only the connection goroutine writes.
 type Response struct {
 	c     *conn
-	req   *http.Request
 	waker *Waker
+
+	// The request facts a response needs; the request itself is not kept,
+	// so a long-lived subscriber holds no request (idle memory).
+	head     bool // HEAD request: no body bytes
+	http11   bool
+	reqClose bool
+	gzipOK   bool // the client accepts gzip
 
 	header      http.Header
 	status      int
@@ -129,7 +135,7 @@ func (w *Response) WriteBody(code int, contentType string, body []byte) error {
 	}
 	b = append(b, "\r\n"...)
 	*buf = b
-	if w.req.Method == http.MethodHead || !bodyAllowed(code) || len(body) == 0 {
+	if w.head || !bodyAllowed(code) || len(body) == 0 {
 		return w.write(net.Buffers{b})
 	}
 	return w.write(net.Buffers{b, body})
@@ -153,7 +159,7 @@ func (w *Response) StartChunked(code int, contentType string) error {
 
 func (w *Response) startStream(code int, contentType string, gzipOn bool) error {
 	w.streaming = true
-	w.chunked = w.req.ProtoAtLeast(1, 1)
+	w.chunked = w.http11
 	w.decideKeepAlive(!w.chunked)
 	buf := getBuf()
 	defer putBuf(buf)
@@ -189,7 +195,7 @@ func (w *Response) WritePieces(pieces [][]byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.req.Method == http.MethodHead {
+	if w.head {
 		return nil
 	}
 	if w.gz != nil {
@@ -258,11 +264,11 @@ func (w *Response) Finish() error {
 		if err != nil {
 			return w.fail(err)
 		}
-		if len(out) > 0 && w.req.Method != http.MethodHead {
+		if len(out) > 0 && !w.head {
 			bufs = w.frame(nil, out)
 		}
 	}
-	if w.chunked && w.req.Method != http.MethodHead {
+	if w.chunked && !w.head {
 		bufs = append(bufs, lastChunk)
 	}
 	if len(bufs) == 0 || w.err != nil {
@@ -273,13 +279,16 @@ func (w *Response) Finish() error {
 
 // decideKeepAlive fixes whether the connection survives this response.
 func (w *Response) decideKeepAlive(mustClose bool) {
-	w.keepAlive = !mustClose && !w.closeAfter && !w.req.Close &&
+	w.keepAlive = !mustClose && !w.closeAfter && !w.reqClose &&
 		w.c.srv.keepAlive(w.c.listenAddr) > 0 && !w.c.srv.isStopping()
 }
 
 // appendHead writes the status line and headers, without the final CRLF.
 func (w *Response) appendHead(b []byte, code int, contentType string) []byte {
 	w.wroteHeader = true
+	// The header map is not needed any more: a long-lived subscriber must
+	// not keep it (idle memory per connection).
+	defer func() { w.header = nil }()
 	w.status = code
 	b = append(b, StatusLine(code)...)
 	b = append(b, "Server: pushstream\r\nDate: "...)

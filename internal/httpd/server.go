@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +61,9 @@ type Server struct {
 	stopping  chan struct{}
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
+
+	limits atomic.Pointer[Limits] // SetLimits (limits.go)
+	adm    admission              // connection caps, under mu
 }
 
 func (s *Server) init() {
@@ -96,6 +100,9 @@ func (s *Server) keepAlive(listenAddr string) time.Duration {
 }
 
 func (s *Server) maxHeaderBytes() int {
+	if n := s.currentLimits().MaxHeaderBytes; n > 0 {
+		return n
+	}
 	if s.MaxHeaderBytes > 0 {
 		return s.MaxHeaderBytes
 	}
@@ -103,6 +110,9 @@ func (s *Server) maxHeaderBytes() int {
 }
 
 func (s *Server) headerTimeout() time.Duration {
+	if t := s.currentLimits().HeaderTimeout; t > 0 {
+		return t
+	}
 	if s.HeaderTimeout > 0 {
 		return s.HeaderTimeout
 	}
@@ -110,6 +120,9 @@ func (s *Server) headerTimeout() time.Duration {
 }
 
 func (s *Server) writeTimeout() time.Duration {
+	if t := s.currentLimits().SendTimeout; t > 0 {
+		return t
+	}
 	if s.WriteTimeout > 0 {
 		return s.WriteTimeout
 	}
@@ -154,7 +167,11 @@ func (s *Server) Serve(l net.Listener, listenAddr string) error {
 		c := &conn{srv: s, nc: nc, listenAddr: listenAddr}
 		c.cr.nc = nc
 		c.idle = newWaker(nc)
-		if !s.track(c) {
+		if err := s.track(c); err != nil {
+			if errors.Is(err, errOverLimit) {
+				s.reject(nc)
+				continue
+			}
 			_ = nc.Close()
 			return ErrServerClosed
 		}
@@ -177,19 +194,23 @@ func (s *Server) logf(msg string, args ...any) {
 	l.Warn(msg, args...)
 }
 
-func (s *Server) track(c *conn) bool {
+func (s *Server) track(c *conn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isStopping() {
-		return false
+		return ErrServerClosed
+	}
+	if err := s.admitLocked(c); err != nil {
+		return err
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return nil
 }
 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
+	s.releaseLocked(c)
 	delete(s.conns, c)
 	s.mu.Unlock()
 	s.wg.Done()
