@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: unit and end-to-end tests with the race detector, then a
-# short run of each fuzz target.
+# Runs every test: unit and end-to-end tests with the race detector, a short
+# run of each fuzz target, then the real-browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,5 +12,11 @@ fuzz() { # package target
 fuzz ./internal/config FuzzParse
 fuzz ./internal/router FuzzParseChannelsPath
 fuzz ./internal/format FuzzTemplate
+fuzz ./internal/format FuzzParseHTTPDate
 fuzz ./internal/wsframe FuzzParser
 fuzz ./internal/httpd FuzzRequest
+fuzz ./internal/auth FuzzParseClaims
+fuzz ./internal/auth FuzzVerify
+
+# Real-browser tests (headless Chromium via playwright-core).
+bash test/browser/run.sh

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/pprof"
 
 	"github.com/pushstream/pushstream/internal/config"
@@ -14,12 +13,6 @@ import (
 )
 
 func main() {
-	// Keep at least two Ps even on one CPU: while a flusher writes a fan-out,
-	// the other P stays in the network poller, so publishers keep being read
-	// and the next messages coalesce into the same writes.
-	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
-	}
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -268,6 +268,7 @@ func (b *builder) server(n *node, parents []layer) error {
 				return errAt(c.file, c.line, "%s", err.Error())
 			}
 			srv.Listens = append(srv.Listens, l)
+			markSSL(srv, l, c.argStrings()) // directives_ops.go
 		case "server_name":
 			for _, a := range c.args {
 				if a.text != "" {
@@ -604,7 +605,7 @@ func (b *builder) finish() error {
 		}
 	}
 	for i, ls := range b.locs {
-		if ls.loc.Handler == HandlerNone {
+		if ls.loc.Handler == HandlerNone || isOpsHandler(ls.loc.Handler) {
 			continue
 		}
 		if err := b.checkLocation(ls.loc, finals[i]); err != nil {

@@ -35,6 +35,9 @@ func TestLoadDefault(t *testing.T) {
 		{"/lp/(.*)", HandlerSubscriber, ModeLongPolling, 2},
 		{"/jsonp/(.*)", HandlerSubscriber, ModeLongPolling, 1},
 		{"/ws/(.*)", HandlerSubscriber, ModeWebSocket, 2},
+		{"/metrics", HandlerMetrics, 0, 0},
+		{"/healthz", HandlerHealthLive, 0, 0},
+		{"/readyz", HandlerHealthReady, 0, 0},
 	}
 	if len(srv.Locations) != len(want) {
 		t.Fatalf("%d locations", len(srv.Locations))

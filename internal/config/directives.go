@@ -224,6 +224,8 @@ func buildTable() []*directive {
 	for _, name := range ignoredNames {
 		t = append(t, &directive{name: name, ctx: ctxAny, min: 0, max: -1, kind: kIgnored})
 	}
+	t = withOpsDirectives(t)  // directives_ops.go
+	t = withAuthDirectives(t) // directives_auth.go
 	return t
 }
 

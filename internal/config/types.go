@@ -38,6 +38,9 @@ type Global struct {
 	WildcardChannelPrefix       string
 	EventsChannelID             string
 	Broker                      string // push_stream_broker ("" = in-memory)
+	LogFormat                   string // push_stream_log_format: "text" (default) or "json"
+	MaxConnections              int    // push_stream_max_connections (0 = unlimited)
+	MaxConnectionsPerIP         int    // push_stream_max_connections_per_ip (0 = unlimited)
 	// PaddingMax is L of subscriber.md §9: the largest header or message padding
 	// value of every push_stream_padding_by_user_agent rule in the whole config (0 = none).
 	PaddingMax int
@@ -58,6 +61,12 @@ type Server struct {
 	// treat them as siblings, which is what every real config needs).
 	Locations        []*Location
 	KeepaliveTimeout time.Duration // default 75s
+	// SSL holds the listen addresses written with the `ssl` flag
+	// (directives_ops.go); nil when there is none.
+	SSL map[string]bool
+	// HTTP2 holds the listen addresses written with the `http2` flag: with
+	// `ssl` they offer HTTP/2 by ALPN.
+	HTTP2 map[string]bool
 	// Settings are the http -> server merged settings, for requests that
 	// match no location (gzip, default_type of the 404 answer).
 	Settings *Settings
@@ -172,6 +181,23 @@ type Settings struct {
 	ClientMaxBodySize int64             // default 1m; 0 = unlimited
 
 	Gzip Gzip
+
+	// Operations (directives_ops.go); the server uses its server block's values.
+	SSLCertificate    string   // ssl_certificate path
+	SSLCertificateKey string   // ssl_certificate_key path
+	SSLProtocols      []string // ssl_protocols (nil = TLSv1.2 TLSv1.3)
+	AccessLog         string   // access_log path ("" unset = off, "off")
+
+	Auth                  Auth // push_stream_auth_* (directives_auth.go)
+	MaxChannelsPerRequest int  // push_stream_max_channels_per_request (0 = unlimited)
+
+	// Connection guards (directives_auth.go); only the http/server values take
+	// effect, per listen address. 0 = nginx default (DefaultClientTimeout, ...).
+	ClientHeaderTimeout    time.Duration
+	ClientBodyTimeout      time.Duration
+	SendTimeout            time.Duration
+	ClientHeaderBufferSize int
+	LargeHeaderBuffers     HeaderBuffers
 }
 
 // Gzip is the gzip_* directives.

@@ -12,6 +12,7 @@ import (
 	"github.com/pushstream/pushstream/internal/format"
 	"github.com/pushstream/pushstream/internal/httpd"
 	"github.com/pushstream/pushstream/internal/hub"
+	"github.com/pushstream/pushstream/internal/metrics"
 	"github.com/pushstream/pushstream/internal/router"
 	"github.com/pushstream/pushstream/internal/transport"
 )
@@ -25,9 +26,16 @@ type Handler struct {
 	Started time.Time // server start (uptime survives reloads)
 	Loaded  time.Time // when this configuration started serving
 
+	// Metrics renders push_stream_metrics locations (nil: 404); Ready
+	// answers push_stream_health ready (nil: always ready). Set by the server.
+	Metrics *metrics.Metrics
+	Ready   func() bool
+
+	live     liveSubs // subscribers by location, for Retire (ops.go)
 	hostname string
 	padding  *format.Padding
 	tpls     sync.Map // *config.Settings -> *transport.Templates
+	auths    sync.Map // *config.Settings -> authEntry (auth.go)
 }
 
 // New builds the handler of cfg.
@@ -66,7 +74,9 @@ func (h *Handler) ServeHTTP1(w *httpd.Response, r *http.Request) {
 		return
 	}
 	if rt.Location == nil {
-		_ = w.WriteHeaderOnly(404)
+		if !serveAsset(w, r) {
+			_ = w.WriteHeaderOnly(404)
+		}
 		return
 	}
 	w.SetGzip(gzipPolicy(rt.Settings))
@@ -77,6 +87,8 @@ func (h *Handler) ServeHTTP1(w *httpd.Response, r *http.Request) {
 		h.subscriber(w, r, rt)
 	case config.HandlerStatistics:
 		h.statistics(w, r, rt)
+	case config.HandlerMetrics, config.HandlerHealthLive, config.HandlerHealthReady:
+		h.ops(w, r, rt)
 	default:
 		ret := rt.Location.Return
 		if rt.If != nil && rt.If.Return != nil {
@@ -90,7 +102,9 @@ func (h *Handler) ServeHTTP1(w *httpd.Response, r *http.Request) {
 			}
 			return
 		}
-		_ = w.WriteHeaderOnly(404)
+		if !serveAsset(w, r) {
+			_ = w.WriteHeaderOnly(404)
+		}
 	}
 }
 

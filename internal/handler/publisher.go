@@ -47,6 +47,9 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 		return
 	}
 	refs := router.ParseChannelsPath(path)
+	if !h.authorize(w, r, rt, publisherAction(r.Method), refIDs(refs)) {
+		return
+	}
 	writing := r.Method != http.MethodGet
 	ids := make([]string, 0, len(refs))
 	for _, ref := range refs {
@@ -80,7 +83,7 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 	}
 	if err != nil {
 		w.SetCloseAfter()
-		_ = w.WriteHeaderOnly(400)
+		_ = w.WriteHeaderOnly(bodyErrorStatus(err))
 		return
 	}
 	switch r.Method {
@@ -113,6 +116,8 @@ func (h *Handler) hubError(w *httpd.Response, err error) {
 	switch {
 	case errors.Is(err, hub.ErrTooManyChannels), errors.Is(err, hub.ErrTooManySubscribers), errors.Is(err, hub.ErrEventsChannel):
 		explain(w, 403, err.Error())
+	case errors.Is(err, hub.ErrUnavailable):
+		explain(w, 503, hub.ErrUnavailable.Error())
 	default:
 		w.SetCloseAfter()
 		_ = w.WriteHeaderOnly(500)
@@ -172,7 +177,12 @@ func (h *Handler) deleteChannels(w *httpd.Response, ids []string, body []byte) {
 	if len(text) == 0 {
 		text = []byte(h.Config.Global.ChannelDeletedMessageText)
 	}
-	if h.Hub.Delete(ids, text) == 0 {
+	n, err := h.Hub.DeleteChannels(ids, text)
+	if err != nil && n == 0 {
+		h.hubError(w, err)
+		return
+	}
+	if n == 0 {
 		_ = w.WriteHeaderOnly(404)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushstream/pushstream/internal/auth"
 	"github.com/pushstream/pushstream/internal/format"
 	"github.com/pushstream/pushstream/internal/httpd"
 	"github.com/pushstream/pushstream/internal/hub"
@@ -24,6 +25,9 @@ func (h *Handler) statistics(w *httpd.Response, r *http.Request, rt *router.Rout
 	if r.Method != http.MethodGet {
 		w.SetHeader("Allow", "GET")
 		_ = w.WriteHeaderOnly(405)
+		return
+	}
+	if !h.authorize(w, r, rt, auth.Stats, nil) {
 		return
 	}
 	w.SetHeader("X-Nginx-PushStream-Tag", moduleTag)
@@ -104,7 +108,7 @@ func (h *Handler) summary() format.Summary {
 		Uptime:            int64(time.Since(h.Started) / time.Second),
 		Workers: []format.Worker{{
 			Pid:         int64(os.Getpid()),
-			Subscribers: s.Subscribers,
+			Subscribers: s.LocalSubscribers,
 			Uptime:      int64(time.Since(h.Loaded) / time.Second),
 		}},
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pushstream/pushstream/internal/auth"
 	"github.com/pushstream/pushstream/internal/config"
 	"github.com/pushstream/pushstream/internal/format"
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -41,6 +42,9 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 		explain(w, 400, explainNoID)
 		return
 	}
+	if !h.authorize(w, r, rt, auth.Subscribe, refIDs(router.ParseChannelsPath(path))) {
+		return
+	}
 	wants, ref := h.checkChannels(rt, path)
 	if ref != nil {
 		if ref.status == 500 {
@@ -61,6 +65,8 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 	}
 	s := rt.Settings
 	t := h.templates(s)
+	retired, untrack := h.track(rt.Location, mode, w.Waker())
+	defer untrack()
 	switch mode {
 	case config.ModePolling, config.ModeLongPolling:
 		p := &transport.Poll{
@@ -74,6 +80,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			Callback:        router.Decode(rt.Vars.Var("arg_callback")),
 			TTL:             s.LongpollingConnTTL,
 			TimeoutWithBody: h.Config.Global.TimeoutWithBody,
+			Retired:         retired,
 		}
 		p.Serve()
 	default:
@@ -87,6 +94,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			ContentType: router.ContentTypeFor(s, rt.Vars.Var("uri")),
 			Ping:        s.PingMessageInterval,
 			TTL:         s.SubscriberConnectionTTL,
+			Retired:     retired,
 		}
 		if st.EventSource {
 			st.ContentType = "text/event-stream; charset=utf-8"
@@ -152,6 +160,9 @@ func (h *Handler) checkChannels(rt *router.Route, path string) ([]hub.Want, *ref
 		if err := h.Hub.Ensure(want.ID); err != nil {
 			if errors.Is(err, hub.ErrTooManyChannels) {
 				return nil, &refusal{403, err.Error()}
+			}
+			if errors.Is(err, hub.ErrUnavailable) {
+				return nil, &refusal{503, hub.ErrUnavailable.Error()}
 			}
 			return nil, &refusal{500, ""}
 		}

@@ -3,6 +3,7 @@ package handler
 import (
 	"net/http"
 
+	"github.com/pushstream/pushstream/internal/auth"
 	"github.com/pushstream/pushstream/internal/httpd"
 	"github.com/pushstream/pushstream/internal/router"
 	"github.com/pushstream/pushstream/internal/transport"
@@ -42,6 +43,13 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 		c.Close()
 		return
 	}
+	ids := refIDs(router.ParseChannelsPath(path))
+	id, den := h.check(r, rt, auth.Subscribe, ids)
+	if den != nil {
+		_, _ = c.Write(wsframe.CloseFrame(den.Status, den.Explain))
+		c.Close()
+		return
+	}
 	wants, ref := h.checkChannels(rt, path)
 	if ref != nil {
 		status, why := ref.status, ref.explain
@@ -53,6 +61,8 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 		return
 	}
 	s := rt.Settings
+	retired, untrack := h.track(rt.Location, rt.Location.Mode, c.Waker())
+	defer untrack()
 	ws := &transport.WebSocket{
 		C:            c,
 		Hub:          h.Hub,
@@ -61,8 +71,9 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 		T:            h.templates(s),
 		Ping:         s.PingMessageInterval,
 		TTL:          s.SubscriberConnectionTTL,
-		AllowPublish: s.WebsocketAllowPublish,
+		AllowPublish: s.WebsocketAllowPublish && auth.CanPublishAll(id, ids, h.Config.Global.EventsChannelID),
 		Store:        s.StoreMessages,
+		Retired:      retired,
 	}
 	ws.Serve()
 }

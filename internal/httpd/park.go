@@ -143,7 +143,7 @@ func (c *conn) park(w *Waker, deadline time.Time) (Event, error) {
 // buffered it gives the read buffer back to the pool and waits on a small
 // inline array, so a parked connection holds no 4 KiB buffer.
 func (c *conn) waitInput(b int) error {
-	if b == 0 && c.bodyDone() {
+	if b == 0 && c.bodyDone() && !c.awaitingRequest {
 		c.releaseReader()
 		n, err := c.nc.Read(c.cr.pending[:])
 		if n > 0 {

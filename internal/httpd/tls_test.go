@@ -8,9 +8,12 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,12 +97,7 @@ func TestParkOverTLS(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no event, want %v", want)
 		}
-		line, _ := br.ReadString('\n')
-		got := make([]byte, len(body)+2)
-		if _, err := br.Read(got); err != nil {
-			t.Fatalf("chunk after %v: %v (size line %q)", want, err, line)
-		}
-		if string(got[:len(body)]) != body {
+		if got := readChunk(t, br); got != body {
 			t.Fatalf("chunk %q, want %q", got, body)
 		}
 	}
@@ -114,4 +112,26 @@ func TestParkOverTLS(t *testing.T) {
 	expect(EventWake, "wake")
 	send(t, c, "again")
 	expect(EventData, "data:again")
+}
+
+// readChunk reads one chunk of a chunked body.
+func readChunk(t *testing.T, br *bufio.Reader) string {
+	t.Helper()
+	line := ""
+	for line == "" {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("chunk size: %v", err)
+		}
+		line = strings.TrimSpace(l)
+	}
+	n, err := strconv.ParseInt(line, 16, 64)
+	if err != nil {
+		t.Fatalf("chunk size %q: %v", line, err)
+	}
+	b := make([]byte, n+2)
+	if _, err := io.ReadFull(br, b); err != nil {
+		t.Fatalf("chunk data: %v", err)
+	}
+	return string(b[:n])
 }

@@ -23,6 +23,12 @@ type Channel struct {
 	trashAt int64 // deadline in the channel trash
 
 	orderIdx int // position in Hub.order while active
+
+	// cluster mode: the newest (time, tag) this node delivered or found in
+	// the history, and the catch-up window after a broker reconnect.
+	lastTime, lastTag   int64
+	catching            bool
+	catchTime, catchTag int64
 }
 
 // subEntry is one subscription of one subscriber to one channel.

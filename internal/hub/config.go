@@ -1,6 +1,10 @@
 package hub
 
-import "time"
+import (
+	"time"
+
+	"github.com/pushstream/pushstream/internal/broker"
+)
 
 // Config holds the http-level limits and timings the hub enforces.
 type Config struct {
@@ -19,6 +23,11 @@ type Config struct {
 	TrashDelay time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Broker, when set, holds the channels, ids, history and counts that
+	// several nodes share (cluster mode); nil keeps them in this hub, with
+	// the memory budget and trash of limits.md. The hub owns it: Close
+	// closes it.
+	Broker broker.Broker
 }
 
 // Memory charges (limits.md §2). They are calibration constants: the
@@ -60,6 +69,7 @@ func (h *Hub) Reconfigure(c Config) {
 	c.TickInterval = h.cfg.TickInterval
 	c.TrashDelay = h.cfg.TrashDelay
 	c.Now = h.cfg.Now
+	c.Broker = h.cfg.Broker
 	c.defaults()
 	h.cfg = c
 }

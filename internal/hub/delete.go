@@ -5,6 +5,16 @@ package hub
 // message with text, and the channel waits "in delete" for the next tick.
 // It returns how many channels were deleted.
 func (h *Hub) Delete(ids []string, text []byte) int {
+	n, _ := h.DeleteChannels(ids, text)
+	return n
+}
+
+// DeleteChannels is Delete that also reports a cluster broker failure
+// (ErrUnavailable); a single node never fails.
+func (h *Hub) DeleteChannels(ids []string, text []byte) (int, error) {
+	if h.cl != nil {
+		return h.cl.delete(ids, text)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.nowUnix()
@@ -26,5 +36,5 @@ func (h *Hub) Delete(ids []string, text []byte) int {
 		}
 	}
 	h.maybeCompactLocked()
-	return n
+	return n, nil
 }

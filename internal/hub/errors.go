@@ -9,4 +9,6 @@ var (
 	ErrNoMemory           = errors.New("push stream module: no memory")
 	ErrEventsChannel      = errors.New("Only internal routines can change events channel.")
 	ErrClosed             = errors.New("hub closed")
+	// ErrUnavailable: the cluster's shared store (Redis) cannot be reached.
+	ErrUnavailable = errors.New("Service unavailable: the message broker cannot be reached, try again.")
 )

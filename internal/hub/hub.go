@@ -29,6 +29,7 @@ type Hub struct {
 	tagCount  int64
 
 	events *Channel
+	cl     *cluster // non-nil in cluster mode (Config.Broker set)
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -49,6 +50,10 @@ func New(cfg Config) *Hub {
 		stop:     make(chan struct{}),
 	}
 	h.started = cfg.Now()
+	if cfg.Broker != nil {
+		h.cl = newCluster(h, cfg.Broker)
+		return h
+	}
 	if cfg.EventsChannelID != "" {
 		h.mu.Lock()
 		ch, _ := h.createLocked(cfg.EventsChannelID, h.nowUnix())

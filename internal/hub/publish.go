@@ -15,6 +15,9 @@ type Publish struct {
 // Ensure finds or creates channel id for a publish (publisher.md §1 step 6c).
 // Channels it creates stay even when a later step of the request fails.
 func (h *Hub) Ensure(id string) error {
+	if h.cl != nil {
+		return h.cl.ensure(id)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.channels[id]; ok {
@@ -30,6 +33,9 @@ func (h *Hub) Ensure(id string) error {
 func (h *Hub) Publish(id string, p Publish) (*Message, error) {
 	if h.IsEventsChannel(id) {
 		return nil, ErrEventsChannel
+	}
+	if h.cl != nil {
+		return h.cl.publish(id, p)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -46,6 +46,9 @@ type Subscription struct {
 	entries []*subEntry
 	live    int
 	done    bool
+	// cluster mode: while the history is read, live messages wait in buf.
+	pending bool
+	buf     []*Message
 }
 
 // Attach computes each wanted channel's replay (subscriber.md §3) and, as
@@ -53,6 +56,9 @@ type Subscription struct {
 // no message falls between the replay and the live stream. Missing channels
 // are created. replay[i] belongs to wants[i].
 func (h *Hub) Attach(sub Subscriber, wants []Want, p ReplayPoint, mode AttachMode) (*Subscription, [][]*Message, error) {
+	if h.cl != nil {
+		return h.cl.attach(sub, wants, p, mode)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.nowUnix()
@@ -70,7 +76,7 @@ func (h *Hub) Attach(sub Subscriber, wants []Want, p ReplayPoint, mode AttachMod
 	replay := make([][]*Message, len(wants))
 	any := false
 	for i, ch := range chans {
-		replay[i] = replayLocked(ch, wants[i].Backtrack, p, now)
+		replay[i] = replayFrom(ch.stored, wants[i].Backtrack, p, now)
 		if len(replay[i]) > 0 {
 			any = true
 		}
@@ -106,25 +112,25 @@ func (h *Hub) Attach(sub Subscriber, wants []Want, p ReplayPoint, mode AttachMod
 	return s, replay, nil
 }
 
-// replayLocked returns the stored messages of ch that a subscriber with
-// backtrack b and replay point p must receive.
-func replayLocked(ch *Channel, b int, p ReplayPoint, now int64) []*Message {
-	if len(ch.stored) == 0 {
+// replayFrom returns the stored messages (oldest first) that a subscriber
+// with backtrack b and replay point p must receive.
+func replayFrom(stored []*Message, b int, p ReplayPoint, now int64) []*Message {
+	if len(stored) == 0 {
 		return nil
 	}
 	if b > 0 {
-		n := len(ch.stored)
+		n := len(stored)
 		if b < n {
 			n = b
 		}
-		return liveOnly(ch.stored[len(ch.stored)-n:], now)
+		return liveOnly(stored[len(stored)-n:], now)
 	}
 	if !p.HasEventID && p.Time < 0 {
 		return nil
 	}
 	var out []*Message
 	started := false
-	for _, m := range ch.stored {
+	for _, m := range stored {
 		if started {
 			out = append(out, m)
 			continue
@@ -184,7 +190,11 @@ func (h *Hub) unsubscribeLocked(e *subEntry, now int64) {
 	ch.removeSub(e)
 	e.s.live--
 	if len(ch.subs) == 0 {
-		h.release(chargePresence)
+		if h.cl != nil {
+			h.cl.forgetLocked(ch)
+		} else {
+			h.release(chargePresence)
+		}
 	}
 	if !ch.events {
 		h.emitLocked("client_unsubscribed", ch.id, now)

@@ -4,6 +4,10 @@ import "time"
 
 // Run performs the maintenance tick every TickInterval until Close.
 func (h *Hub) Run() {
+	if h.cl != nil {
+		h.cl.run()
+		return
+	}
 	t := time.NewTicker(h.cfg.TickInterval)
 	defer t.Stop()
 	for {
@@ -17,10 +21,22 @@ func (h *Hub) Run() {
 }
 
 // Close stops the tick.
-func (h *Hub) Close() { h.stopOnce.Do(func() { close(h.stop) }) }
+// In cluster mode it also closes the broker.
+func (h *Hub) Close() {
+	h.stopOnce.Do(func() {
+		close(h.stop)
+		if h.cl != nil {
+			h.cl.close()
+		}
+	})
+}
 
 // Tick runs one maintenance pass (spec README §1, in that order).
 func (h *Hub) Tick() {
+	if h.cl != nil {
+		h.cl.sweep()
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.nowUnix()

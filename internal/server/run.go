@@ -2,10 +2,8 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,6 +17,7 @@ import (
 	"github.com/pushstream/pushstream/internal/handler"
 	"github.com/pushstream/pushstream/internal/httpd"
 	"github.com/pushstream/pushstream/internal/hub"
+	"github.com/pushstream/pushstream/internal/metrics"
 )
 
 // LoadConfig loads path, or the embedded default when path is empty.
@@ -40,13 +39,19 @@ type Server struct {
 	hub     *hub.Hub
 	http    *httpd.Server
 	started time.Time
+	metrics *metrics.Metrics
 
-	current atomic.Pointer[handler.Handler]
+	current  atomic.Pointer[handler.Handler]
+	access   atomic.Pointer[accessLogs]
+	stopping atomic.Bool
 
 	mu        sync.Mutex
-	listeners map[string]net.Listener
+	listeners map[string]*listener
 	keepalive atomic.Pointer[map[string]time.Duration]
 	serveErr  chan error
+
+	reloadMu sync.Mutex
+	gens     []*handler.Handler // generations that may still hold subscribers (reload.go)
 }
 
 // Run serves cfg until a stop signal.
@@ -69,6 +74,9 @@ func Run(cfg *config.Config, path string) error {
 				s.Reload()
 			case syscall.SIGUSR1:
 				s.log.reopen()
+				for _, err := range s.access.Load().reopen() {
+					s.log.Error("reopen access log failed", "error", err.Error())
+				}
 			default:
 				s.log.Info("stopping", "signal", sig.String())
 				s.Stop()
@@ -84,30 +92,50 @@ func Start(cfg *config.Config, path string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	tlsCfgs, err := buildTLS(cfg)
+	if err != nil {
+		log.close()
+		return nil, err
+	}
+	access, err := buildAccessLogs(cfg, nil)
+	if err != nil {
+		log.close()
+		return nil, err
+	}
 	s := &Server{
 		path:      path,
 		log:       log,
 		started:   time.Now(),
-		listeners: map[string]net.Listener{},
+		listeners: map[string]*listener{},
 		serveErr:  make(chan error, 1),
 	}
+	s.access.Store(access)
 	for _, n := range cfg.Notices {
 		log.Info(n)
 	}
 	for _, name := range cfg.Ignored {
 		log.Info("directive accepted and ignored", "directive", name)
 	}
-	s.hub = hub.New(hubConfig(cfg))
+	hc := hubConfig(cfg)
+	if hc.Broker, err = newBroker(cfg.Global.Broker, log.Logger); err != nil {
+		access.closeUnused(nil)
+		log.close()
+		return nil, err
+	}
+	s.hub = hub.New(hc)
 	go s.hub.Run()
 	s.http = &httpd.Server{
 		Handler:          httpd.HandlerFunc(s.serve),
 		KeepAliveTimeout: s.keepAliveFor,
 		Logger:           log.Logger,
 	}
+	s.metrics = metrics.New(metrics.Default, s.metricsSource(cfg))
 	s.install(cfg)
-	if err := s.listen(cfg); err != nil {
+	if err := s.listen(cfg, tlsCfgs, false); err != nil {
 		s.hub.Close()
 		s.closeListeners()
+		access.closeUnused(nil)
+		log.close()
 		return nil, err
 	}
 	if cfg.PidFile != "" {
@@ -137,7 +165,13 @@ func hubConfig(cfg *config.Config) hub.Config {
 
 // install makes cfg the configuration for new requests.
 func (s *Server) install(cfg *config.Config) {
-	s.current.Store(handler.New(s.hub, cfg, s.log.Logger, s.started))
+	h := handler.New(s.hub, cfg, s.log.Logger, s.started)
+	h.Metrics, h.Ready = s.metrics, s.Ready
+	s.http.SetLimits(handler.ConnLimits(cfg))
+	s.current.Store(h)
+	s.reloadMu.Lock()
+	s.gens = append(s.gens, h)
+	s.reloadMu.Unlock()
 	ka := map[string]time.Duration{}
 	for _, srv := range cfg.Servers {
 		for _, l := range srv.Listens {
@@ -150,7 +184,16 @@ func (s *Server) install(cfg *config.Config) {
 }
 
 func (s *Server) serve(w *httpd.Response, r *http.Request) {
+	af := s.access.Load().byAddr[w.LocalAddr()]
+	if af == nil {
+		// r is not used after this call, so a long-lived subscriber does
+		// not keep its request alive (idle memory).
+		s.current.Load().ServeHTTP1(w, r)
+		return
+	}
+	e := newAccessEntry(r, time.Now()) // a few bytes kept instead of r
 	s.current.Load().ServeHTTP1(w, r)
+	af.log(w, e)
 }
 
 func (s *Server) keepAliveFor(addr string) time.Duration {
@@ -162,70 +205,29 @@ func (s *Server) keepAliveFor(addr string) time.Duration {
 	return httpd.DefaultKeepAliveTimeout
 }
 
-// listen opens every listen address of cfg not open yet.
-func (s *Server) listen(cfg *config.Config) error {
+// Ready reports whether the server accepts new connections: listening and
+// not stopping (push_stream_health ready).
+func (s *Server) Ready() bool {
+	if s.stopping.Load() {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, srv := range cfg.Servers {
-		for _, l := range srv.Listens {
-			if _, ok := s.listeners[l.Addr]; ok {
-				continue
-			}
-			ln, err := net.Listen("tcp", l.Addr)
-			if err != nil {
-				return fmt.Errorf("bind() to %s failed: %w", l.Addr, err)
-			}
-			s.listeners[l.Addr] = ln
-			go func(ln net.Listener, addr string) {
-				if err := s.http.Serve(ln, addr); err != nil && !errors.Is(err, httpd.ErrServerClosed) {
-					select {
-					case s.serveErr <- err:
-					default:
-					}
-				}
-			}(ln, l.Addr)
-		}
-	}
-	return nil
-}
-
-func (s *Server) closeListeners() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, l := range s.listeners {
-		_ = l.Close()
-	}
-}
-
-// Reload re-reads the configuration (SIGHUP). An invalid file keeps the
-// old configuration; channels, messages and subscribers survive.
-func (s *Server) Reload() {
-	cfg, err := LoadConfig(s.path)
-	if err != nil {
-		s.log.Error("reload failed, keeping the running configuration", "error", err.Error())
-		return
-	}
-	old := s.current.Load().Config
-	if cfg.Global.SharedMemorySize != old.Global.SharedMemorySize {
-		s.log.Warn("Cannot change memory area size without restart, ignoring change on zone: push_stream_module")
-	}
-	if err := s.listen(cfg); err != nil {
-		s.log.Error("reload: " + err.Error())
-	}
-	s.hub.Reconfigure(hubConfig(cfg))
-	s.install(cfg)
-	s.log.Info("configuration reloaded")
+	return len(s.listeners) > 0
 }
 
 // Stop finishes every subscriber as on its ttl and exits the listeners.
 func (s *Server) Stop() {
+	s.stopping.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
 	_ = s.http.Shutdown(ctx)
+	s.shutdownHTTP2()
 	s.hub.Close()
 	if h := s.current.Load(); h != nil && h.Config.PidFile != "" {
 		_ = os.Remove(h.Config.PidFile)
 	}
+	s.access.Load().closeUnused(nil)
 	s.log.close()
 }
 
@@ -235,7 +237,7 @@ func (s *Server) Addrs() map[string]string {
 	defer s.mu.Unlock()
 	out := map[string]string{}
 	for a, l := range s.listeners {
-		out[a] = l.Addr().String()
+		out[a] = l.ln.Addr().String()
 	}
 	return out
 }

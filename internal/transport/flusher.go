@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Flushers write live messages to subscribers on behalf of their
@@ -56,6 +57,12 @@ func (f *flusher) schedule(b *mailbox) {
 	}
 }
 
+// yield lets the scheduler poll the network between batches: a bare
+// Gosched would run the next runnable goroutine without looking at the
+// poller, so on one P the publishers would wait for the whole fan-out. A
+// timer sleep makes the P idle for a moment, and an idle P polls.
+func yield() { time.Sleep(time.Microsecond) }
+
 func (f *flusher) run() {
 	for range f.signal {
 		for {
@@ -71,7 +78,7 @@ func (f *flusher) run() {
 				b.flush()
 				list[i] = nil
 				if i%yieldEvery == yieldEvery-1 {
-					runtime.Gosched()
+					yield()
 				}
 			}
 		}

@@ -1,0 +1,45 @@
+package auth
+
+import "strings"
+
+// Patterns are channel id patterns: an exact id, or a prefix ending in '*'
+// ("room_*" matches "room_1"; "*" matches every id). The events channel
+// only matches its exact id, so a broad pattern never opens it.
+type Patterns []string
+
+// Match reports whether id is allowed; events marks the events channel.
+func (p Patterns) Match(id string, events bool) bool {
+	for _, pat := range p {
+		if pat == id {
+			return true
+		}
+		if events {
+			continue
+		}
+		if prefix, ok := strings.CutSuffix(pat, "*"); ok && strings.HasPrefix(id, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Identity is who a request authenticated as and what it may do.
+type Identity struct {
+	Subject string // token "sub", basic user name, "token" or "callback"
+	// All grants every channel for subscribing and publishing (static
+	// secrets); otherwise Subscribe and Publish list the patterns.
+	All       bool
+	Subscribe Patterns
+	Publish   Patterns
+	Admin     bool // may DELETE on admin publisher locations and read statistics
+}
+
+// CanSubscribe reports whether the identity may subscribe to id.
+func (i *Identity) CanSubscribe(id string, events bool) bool {
+	return i.All || i.Subscribe.Match(id, events)
+}
+
+// CanPublish reports whether the identity may publish to id.
+func (i *Identity) CanPublish(id string, events bool) bool {
+	return i.All || i.Publish.Match(id, events)
+}
