@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: unit and end-to-end tests with the race detector, a short
-# run of each fuzz target, then the real-browser tests.
+# run of each fuzz target, then the real-browser tests. Installs redis-server
+# and chromium (Debian packages) when they are missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
 go test -race -count=1 -timeout 15m ./...
 
