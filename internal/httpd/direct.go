@@ -133,19 +133,8 @@ func (w *Response) TryBeginDirect() bool {
 // without blocking. needWake: part of it is pending; wake the connection
 // goroutine (any later write of it sends the rest first).
 func (w *Response) DirectPieces(pieces [][]byte) (needWake bool, err error) {
-	var bufs net.Buffers
-	var heads [16][20]byte
-	for i, p := range pieces {
-		if len(p) == 0 {
-			continue
-		}
-		var head []byte
-		if i < len(heads) {
-			head = heads[i][:0]
-		}
-		bufs = w.frameInto(bufs, head, p)
-	}
-	return w.c.writeDirect(bufs)
+	var heads chunkHeads
+	return w.c.writeDirect(w.chunks(pieces, &heads))
 }
 
 // EndDirect releases the response taken by TryBeginDirect.

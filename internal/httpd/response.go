@@ -213,8 +213,21 @@ func (w *Response) WritePieces(pieces [][]byte) error {
 		}
 		return nil
 	}
+	var heads chunkHeads
+	bufs := w.chunks(pieces, &heads)
+	if len(bufs) == 0 {
+		return nil
+	}
+	return w.write(bufs)
+}
+
+// chunkHeads is stack room for the size lines of the first pieces.
+type chunkHeads [16][20]byte
+
+// chunks frames each non-empty piece as its own chunk (or raw bytes on
+// HTTP/1.0), ready for one writev.
+func (w *Response) chunks(pieces [][]byte, heads *chunkHeads) net.Buffers {
 	var bufs net.Buffers
-	var heads [8][20]byte
 	for i, p := range pieces {
 		if len(p) == 0 {
 			continue
@@ -225,10 +238,7 @@ func (w *Response) WritePieces(pieces [][]byte) error {
 		}
 		bufs = w.frameInto(bufs, head, p)
 	}
-	if len(bufs) == 0 {
-		return nil
-	}
-	return w.write(bufs)
+	return bufs
 }
 
 // frame returns the buffers of one chunk (or the raw bytes on HTTP/1.0).
