@@ -1,8 +1,6 @@
 package transport
 
 import (
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/format"
@@ -30,28 +28,18 @@ type Stream struct {
 	// subscriber then ends as on server stop.
 	Retired <-chan struct{}
 
-	mu       sync.Mutex
-	box      *mailbox
-	done     bool
-	started  bool
-	pending  [][]byte
-	lastLive atomic.Int64 // UnixNano of the last live write (ping restart)
+	live
+	started bool
+	pending [][]byte
 }
 
 // Serve runs the subscriber until it ends. It returns when the response is
 // finished or the client is gone.
-//
-// s.mu is held by the connection goroutine whenever it is not parked, so a
-// flusher (direct) never writes while the goroutine does.
 func (s *Stream) Serve() {
 	w := s.W
-	s.mu.Lock()
-	defer func() {
-		s.done = true
-		s.mu.Unlock()
-	}()
-	s.box = newMailbox(w.Waker().Wake)
-	s.box.useFlusher(s.direct)
+	s.ping = s.Ping
+	s.open(w.Waker().Wake, s.direct)
+	defer s.close()
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		writeAttachError(w, err)
@@ -79,7 +67,7 @@ func (s *Stream) Serve() {
 	if s.TTL > 0 {
 		end = now.Add(s.TTL)
 	}
-	s.lastLive.Store(now.UnixNano())
+	s.touch(now)
 	for {
 		items, over := s.box.drain()
 		if over {
@@ -94,7 +82,7 @@ func (s *Stream) Serve() {
 				return
 			}
 			if !it.deleted {
-				s.lastLive.Store(time.Now().UnixNano())
+				s.touch(time.Now())
 			}
 		}
 		if len(items) == 0 {
@@ -108,10 +96,7 @@ func (s *Stream) Serve() {
 			s.finish()
 			return
 		}
-		s.mu.Unlock()
-		ev, _ := w.Park(earliest(end, s.nextPing()))
-		s.mu.Lock()
-		switch ev {
+		switch s.park(w.Park, end) {
 		case httpd.EventClosed:
 			return
 		case httpd.EventData:
@@ -119,55 +104,43 @@ func (s *Stream) Serve() {
 			r := w.Reader()
 			_, _ = r.Discard(r.Buffered())
 		case httpd.EventTimeout:
-			now := time.Now()
-			if !end.IsZero() && !now.Before(end) {
+			ended, ping := s.timeout(end)
+			if ended {
 				s.finish()
 				return
 			}
-			if next := s.nextPing(); !next.IsZero() && !now.Before(next) {
+			if ping {
 				if !s.writePing() || !s.flush() {
 					return
 				}
-				s.lastLive.Store(now.UnixNano())
+				s.touch(time.Now())
 			}
 		}
 	}
 }
 
-// nextPing is when the next ping is due: every live message, whoever wrote
-// it, restarts the interval.
-func (s *Stream) nextPing() time.Time {
-	if s.Ping <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, s.lastLive.Load()).Add(s.Ping)
-}
+// beginDirect takes the socket for a flusher; before the head is out the
+// first piece is the connection goroutine's job.
+func (s *Stream) beginDirect() bool { return s.started && s.W.TryBeginDirect() }
 
 // direct writes queued live messages from a flusher without blocking; false
 // means the connection goroutine must do it.
 func (s *Stream) direct() bool {
-	if !s.mu.TryLock() {
-		return false
-	}
-	defer s.mu.Unlock()
-	if s.done || !s.started || !s.W.TryBeginDirect() {
-		return false
-	}
-	defer s.W.EndDirect()
-	items, ok := s.box.drainPlain()
+	items, ok := s.takeDirect(s.beginDirect, s.W.EndDirect)
 	if !ok {
 		return false
 	}
-	if len(items) == 0 {
-		return true
-	}
+	defer s.mu.Unlock()
+	defer s.W.EndDirect()
 	for _, it := range items {
 		s.writeMessage(it.m)
 	}
 	needWake, err := s.W.DirectPieces(s.pending)
 	clear(s.pending)
 	s.pending = s.pending[:0]
-	s.lastLive.Store(time.Now().UnixNano())
+	if len(items) > 0 {
+		s.touch(time.Now())
+	}
 	return err == nil && !needWake
 }
 

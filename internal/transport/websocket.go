@@ -2,8 +2,6 @@ package transport
 
 import (
 	"net"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -27,12 +25,9 @@ type WebSocket struct {
 	// subscriber then ends as on server stop.
 	Retired <-chan struct{}
 
-	parser   wsframe.Parser
-	mu       sync.Mutex
-	box      *mailbox
-	done     bool
-	dout     [][]byte
-	lastLive atomic.Int64 // UnixNano of the last live write (ping restart)
+	parser wsframe.Parser
+	live
+	dout [][]byte
 }
 
 // wsKey keys a message's encoded text frame in its render cache.
@@ -45,18 +40,13 @@ func (s *WebSocket) frame(m *hub.Message) []byte {
 	})
 }
 
-// Serve runs the connection until it ends, then closes it. Like Stream,
-// s.mu is held whenever the goroutine is not parked (see direct).
+// Serve runs the connection until it ends, then closes it.
 func (s *WebSocket) Serve() {
 	c := s.C
 	defer c.Close()
-	s.mu.Lock()
-	defer func() {
-		s.done = true
-		s.mu.Unlock()
-	}()
-	s.box = newMailbox(c.Waker().Wake)
-	s.box.useFlusher(s.direct)
+	s.ping = s.Ping
+	s.open(c.Waker().Wake, s.direct)
+	defer s.close()
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		status, explain := 500, "Internal server error"
@@ -85,7 +75,7 @@ func (s *WebSocket) Serve() {
 	if s.TTL > 0 {
 		end = now.Add(s.TTL)
 	}
-	s.lastLive.Store(now.UnixNano())
+	s.touch(now)
 	for {
 		items, over := s.box.drain()
 		if over {
@@ -101,7 +91,7 @@ func (s *WebSocket) Serve() {
 				break
 			}
 			if !it.deleted {
-				s.lastLive.Store(time.Now().UnixNano())
+				s.touch(time.Now())
 			}
 		}
 		if len(out) > 0 {
@@ -119,10 +109,7 @@ func (s *WebSocket) Serve() {
 			s.finish()
 			return
 		}
-		s.mu.Unlock()
-		ev, _ := c.Park(earliest(end, s.nextPing()))
-		s.mu.Lock()
-		switch ev {
+		switch s.park(c.Park, end) {
 		case httpd.EventClosed:
 			return
 		case httpd.EventData:
@@ -130,43 +117,29 @@ func (s *WebSocket) Serve() {
 				return
 			}
 		case httpd.EventTimeout:
-			now := time.Now()
-			if !end.IsZero() && !now.Before(end) {
+			ended, ping := s.timeout(end)
+			if ended {
 				s.finish()
 				return
 			}
-			if next := s.nextPing(); !next.IsZero() && !now.Before(next) {
+			if ping {
 				if _, err := c.Write(wsframe.PingFrame); err != nil {
 					return
 				}
-				s.lastLive.Store(now.UnixNano())
+				s.touch(time.Now())
 			}
 		}
 	}
 }
 
-// nextPing is when the next ping frame is due (live messages restart it).
-func (s *WebSocket) nextPing() time.Time {
-	if s.Ping <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, s.lastLive.Load()).Add(s.Ping)
-}
-
 // direct writes queued live frames from a flusher without blocking.
 func (s *WebSocket) direct() bool {
-	if !s.mu.TryLock() {
-		return false
-	}
-	defer s.mu.Unlock()
-	if s.done || !s.C.TryBeginDirect() {
-		return false
-	}
-	defer s.C.EndDirect()
-	items, ok := s.box.drainPlain()
+	items, ok := s.takeDirect(s.C.TryBeginDirect, s.C.EndDirect)
 	if !ok {
 		return false
 	}
+	defer s.mu.Unlock()
+	defer s.C.EndDirect()
 	if len(items) == 0 {
 		return true
 	}
@@ -176,7 +149,7 @@ func (s *WebSocket) direct() bool {
 	}
 	needWake, err := s.C.DirectWrite(net.Buffers(s.dout))
 	clear(s.dout)
-	s.lastLive.Store(time.Now().UnixNano())
+	s.touch(time.Now())
 	return err == nil && !needWake
 }
 
