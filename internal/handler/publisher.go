@@ -101,6 +101,13 @@ func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err err
 	if r.Body == nil {
 		return nil, false, nil
 	}
+	if n := r.ContentLength; n >= 0 && (limit <= 0 || n <= limit) {
+		// The usual case: read into a buffer of exactly the body's size (the
+		// bytes become the stored message text).
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+		return body, false, err
+	}
 	var rd io.Reader = r.Body
 	if limit > 0 {
 		rd = io.LimitReader(r.Body, limit+1)

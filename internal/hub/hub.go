@@ -36,8 +36,12 @@ type Hub struct {
 	started  time.Time
 }
 
+// trashedMessage is the memory-budget record of a message in the trash. It
+// keeps the charge, not the message: the bytes are the Go runtime's to
+// reclaim at once, while the budget (limits.md §2) is given back only when
+// the trash deadline passes.
 type trashedMessage struct {
-	m        *Message
+	charge   int64
 	deadline int64
 }
 

@@ -100,7 +100,7 @@ func (h *Hub) publishLocked(ch *Channel, p Publish, now int64) (*Message, error)
 }
 
 func (h *Hub) trashMessageLocked(m *Message, now int64) {
-	h.msgTrash = append(h.msgTrash, trashedMessage{m: m, deadline: now + int64(h.cfg.TrashDelay/time.Second)})
+	h.msgTrash = append(h.msgTrash, trashedMessage{charge: messageCharge(m), deadline: now + int64(h.cfg.TrashDelay/time.Second)})
 }
 
 func messageCharge(m *Message) int64 {

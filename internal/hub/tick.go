@@ -102,7 +102,7 @@ func (h *Hub) Tick() {
 	keepM := h.msgTrash[:0]
 	for _, t := range h.msgTrash {
 		if now > t.deadline {
-			h.release(messageCharge(t.m))
+			h.release(t.charge)
 			continue
 		}
 		keepM = append(keepM, t)
