@@ -82,7 +82,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			TimeoutWithBody: h.Config.Global.TimeoutWithBody,
 			Retired:         retired,
 		}
-		p.Serve()
+		serve(p)
 	default:
 		st := &transport.Stream{
 			W:           w,
@@ -100,7 +100,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			st.ContentType = "text/event-stream; charset=utf-8"
 		}
 		h.padFor(st, r, rt)
-		st.Serve()
+		serve(st)
 	}
 }
 
@@ -200,3 +200,10 @@ func replayPoint(r *http.Request, rt *router.Route) hub.ReplayPoint {
 	}
 	return p
 }
+
+// serve runs a subscriber session. Taking it as an interface puts the
+// session on the heap instead of in the caller's frame: a parked
+// subscriber's stack then stays small enough for the runtime to shrink it.
+//
+//go:noinline
+func serve(s interface{ Serve() }) { s.Serve() }

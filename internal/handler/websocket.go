@@ -75,5 +75,5 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 		Store:        s.StoreMessages,
 		Retired:      retired,
 	}
-	ws.Serve()
+	serve(ws)
 }

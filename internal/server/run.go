@@ -191,6 +191,15 @@ func (s *Server) serve(w *httpd.Response, r *http.Request) {
 		s.current.Load().ServeHTTP1(w, r)
 		return
 	}
+	s.serveLogged(w, r, af)
+}
+
+// serveLogged is serve with an access log line. It is its own function so
+// that serve's frame, which every parked subscriber keeps on its stack,
+// stays small.
+//
+//go:noinline
+func (s *Server) serveLogged(w *httpd.Response, r *http.Request, af *accessFile) {
 	e := newAccessEntry(r, time.Now()) // a few bytes kept instead of r
 	s.current.Load().ServeHTTP1(w, r)
 	af.log(w, e)
