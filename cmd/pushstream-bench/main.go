@@ -128,7 +128,7 @@ type cliOnly struct {
 func newFlags(out io.Writer, o *bench.Options, c *cliOnly) *flag.FlagSet {
 	fs := flag.NewFlagSet("pushstream-bench", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&o.URL, "url", "http://127.0.0.1:9080", "server base URL")
+	fs.StringVar(&o.URL, "url", "http://127.0.0.1:9080", "server base URL; a comma-separated list spreads subscribers and publishers round-robin over several nodes")
 	fs.StringVar(&c.mode, "mode", "ws", "subscriber mode: ws, sse, stream, long-poll")
 	fs.IntVar(&o.Subs, "n", 0, "subscribers (idle, fanout) or connections (connect); default per scenario")
 	fs.IntVar(&o.Subs, "subs", 0, "same as -n")

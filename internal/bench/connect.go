@@ -67,7 +67,7 @@ func runConnect(o *Options, res *Result) error {
 // connectOnce dials, subscribes, waits for the first answer byte and resets
 // the connection.
 func (s *subscriber) connectOnce() error {
-	c, err := net.DialTimeout("tcp", s.o.host, s.o.Timeout)
+	c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
 	if err != nil {
 		return fmt.Errorf("connect: dial: %w", err)
 	}

@@ -41,7 +41,7 @@ func (m Mode) String() string {
 // Options configure every scenario; zero values take per-scenario defaults
 // (see Defaults).
 type Options struct {
-	URL        string  // base URL, http://host:port
+	URL        string  // base URL, http://host:port; a comma-separated list spreads the load over several nodes
 	Mode       Mode    // subscriber transport
 	Subs       int     // subscribers (idle, fanout) or connections (connect)
 	Channels   int     // channel count
@@ -70,7 +70,8 @@ type Options struct {
 	LPPath  string // long-polling: "/lp/"
 	WSPath  string // websocket: "/ws/"
 
-	host string // Host header and dial address
+	host  string   // Host header and dial address (the first of hosts)
+	hosts []string // every -url, for spreading over cluster nodes
 }
 
 // Defaults fills zero fields with the defaults of a scenario.
@@ -129,18 +130,32 @@ func (o *Options) Defaults(scenario string) {
 }
 
 func (o *Options) resolve() error {
-	u, err := url.Parse(o.URL)
-	if err != nil {
-		return fmt.Errorf("parse -url: %w", err)
+	o.hosts = o.hosts[:0]
+	for _, one := range strings.Split(o.URL, ",") {
+		u, err := url.Parse(strings.TrimSpace(one))
+		if err != nil {
+			return fmt.Errorf("parse -url: %w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "ws" {
+			return fmt.Errorf("-url %q: only http:// (or ws://) without TLS is supported", one)
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host += ":80"
+		}
+		o.hosts = append(o.hosts, host)
 	}
-	if u.Scheme != "http" && u.Scheme != "ws" {
-		return fmt.Errorf("-url %q: only http:// (or ws://) without TLS is supported", o.URL)
-	}
-	o.host = u.Host
-	if u.Port() == "" {
-		o.host += ":80"
-	}
+	o.host = o.hosts[0]
 	return nil
+}
+
+// hostFor spreads subscribers and publishers over the -url list (several
+// nodes of a cluster) round-robin.
+func (o *Options) hostFor(i int) string {
+	if len(o.hosts) == 0 {
+		return o.host
+	}
+	return o.hosts[i%len(o.hosts)]
 }
 
 func (o *Options) channel(i int) string { return o.Prefix + strconv.Itoa(i) }

@@ -51,6 +51,7 @@ func publishAll(o *Options, quota func(p int) int, chans func(p int) []int) *pub
 		go func() {
 			defer wg.Done()
 			pub := newPublisher(o)
+			pub.host = o.hostFor(p)
 			defer pub.close()
 			chs := chans(p)
 			if len(chs) == 0 {

@@ -19,6 +19,7 @@ func (e *StatusError) Error() string { return "publish: HTTP status " + strconv.
 // reuses its buffers: a publish does not allocate.
 type publisher struct {
 	o     *Options
+	host  string // the node this publisher talks to
 	conn  net.Conn
 	req   []byte
 	body  []byte
@@ -28,7 +29,7 @@ type publisher struct {
 }
 
 func newPublisher(o *Options) *publisher {
-	return &publisher{o: o, req: make([]byte, 0, 512+o.Size), body: make([]byte, 0, o.Size+64), buf: make([]byte, 4096)}
+	return &publisher{o: o, host: o.host, req: make([]byte, 0, 512+o.Size), body: make([]byte, 0, o.Size+64), buf: make([]byte, 4096)}
 }
 
 func (p *publisher) close() {
@@ -47,7 +48,7 @@ func (p *publisher) publish(ch string, pub, seq int64) error {
 	r = append(r, p.o.PubPath...)
 	r = append(r, ch...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
-	r = append(r, p.o.host...)
+	r = append(r, p.host...)
 	r = append(r, "\r\nContent-Type: text/plain\r\nContent-Length: "...)
 	r = strconv.AppendInt(r, int64(len(p.body)), 10)
 	r = append(r, "\r\n\r\n"...)
@@ -56,9 +57,9 @@ func (p *publisher) publish(ch string, pub, seq int64) error {
 	for attempt := 0; ; attempt++ {
 		fresh := p.conn == nil
 		if fresh {
-			c, err := net.DialTimeout("tcp", p.o.host, p.o.Timeout)
+			c, err := net.DialTimeout("tcp", p.host, p.o.Timeout)
 			if err != nil {
-				return fmt.Errorf("publish: dial %s: %w", p.o.host, err)
+				return fmt.Errorf("publish: dial %s: %w", p.host, err)
 			}
 			p.conn = c
 		}

@@ -25,6 +25,7 @@ type run struct {
 // ready, which the coordinator reads.
 type subscriber struct {
 	o     *Options
+	host  string // the node this subscriber talks to
 	r     *run
 	ch    int
 	path  string
@@ -58,14 +59,14 @@ const (
 )
 
 func newSubscriber(o *Options, r *run, id, ch int, check *Checker) *subscriber {
-	s := &subscriber{o: o, r: r, ch: ch, path: o.subPath(o.channel(ch)), check: check, hist: r.hists.Shard(id)}
+	s := &subscriber{o: o, r: r, ch: ch, host: o.hostFor(id), path: o.subPath(o.channel(ch)), check: check, hist: r.hists.Shard(id)}
 	s.find.OnFind = s.onPayload
 	return s
 }
 
 // dial connects and sends the subscribe request; the answer is read by loop.
 func (s *subscriber) dial() error {
-	c, err := net.DialTimeout("tcp", s.o.host, s.o.Timeout)
+	c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
 	if err != nil {
 		return fmt.Errorf("subscribe %s: dial: %w", s.path, err)
 	}
@@ -85,7 +86,7 @@ func (s *subscriber) sendRequest() error {
 	r := append(s.req[:0], "GET "...)
 	r = append(r, s.path...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
-	r = append(r, s.o.host...)
+	r = append(r, s.host...)
 	r = append(r, "\r\n"...)
 	switch s.o.Mode {
 	case ModeWS:
@@ -281,7 +282,7 @@ func (s *subscriber) next() error {
 		return fmt.Errorf("subscribe %s: %w", s.path, errClosedByServer)
 	}
 	if s.head.close {
-		c, err := net.DialTimeout("tcp", s.o.host, s.o.Timeout)
+		c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
 		if err != nil {
 			return fmt.Errorf("subscribe %s: redial: %w", s.path, err)
 		}
