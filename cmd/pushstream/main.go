@@ -32,6 +32,7 @@ func run(args []string) int {
 	cfg, err := server.LoadConfig(*confPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pushstream: [emerg] %v\n", err)
+		logConfigError(*confPath, err)
 		if *test {
 			fmt.Fprintf(os.Stderr, "pushstream: configuration file %s test failed\n", displayName(*confPath))
 		}
