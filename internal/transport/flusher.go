@@ -20,6 +20,8 @@ type flusher struct {
 	dirty  []*mailbox
 	spare  []*mailbox
 	signal chan struct{}
+
+	quietUntil time.Time // only the flusher's goroutine uses it
 }
 
 // yieldEvery lets publishers run between batches of direct writes.
@@ -59,9 +61,26 @@ func (f *flusher) schedule(b *mailbox) {
 
 // yield lets the scheduler poll the network between batches: a bare
 // Gosched would run the next runnable goroutine without looking at the
-// poller, so on one P the publishers would wait for the whole fan-out. A
-// timer sleep makes the P idle for a moment, and an idle P polls.
-func yield() { time.Sleep(time.Microsecond) }
+// poller, so on one P the publishers would wait for the whole fan-out and
+// nothing would coalesce. A timer sleep makes the P idle for a moment, and
+// an idle P polls. When nothing was waiting, the sleep lasts as long as the
+// poller's timer granularity (about 1 ms): then yielding only adds latency,
+// so the flusher stops yielding for a while (quiet).
+func (f *flusher) yield() {
+	now := time.Now()
+	if now.Before(f.quietUntil) {
+		return
+	}
+	time.Sleep(time.Microsecond)
+	if time.Since(now) > lateYield {
+		f.quietUntil = time.Now().Add(quietFor)
+	}
+}
+
+const (
+	lateYield = 200 * time.Microsecond
+	quietFor  = 50 * time.Millisecond
+)
 
 func (f *flusher) run() {
 	for range f.signal {
@@ -78,7 +97,7 @@ func (f *flusher) run() {
 				b.flush()
 				list[i] = nil
 				if i%yieldEvery == yieldEvery-1 {
-					yield()
+					f.yield()
 				}
 			}
 		}
