@@ -185,7 +185,8 @@ func (c *conn) readRequest() (*http.Request, error) {
 	c.headArmed = false
 	req, err := http.ReadRequest(c.reader())
 	c.cr.limited = false
-	_ = c.nc.SetReadDeadline(time.Time{})
+	// The header deadline is left armed: every later read (body, Park) arms
+	// its own, and a deadline change costs a runtime timer update.
 	if err := c.headError(err); err != nil {
 		return nil, err
 	}

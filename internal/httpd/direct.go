@@ -24,6 +24,8 @@ type directState struct {
 	pending []byte     // bytes a direct write could not send yet
 	raw     syscall.RawConn
 	rawOK   bool // raw was looked up
+
+	writeDeadline time.Time // armed by armWrite (under mu)
 }
 
 var errDirectClosed = errors.New("httpd: direct write: connection failed")
@@ -49,7 +51,7 @@ func (c *conn) lockWrite() error {
 	if len(c.ws.pending) == 0 {
 		return nil
 	}
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.writeTimeout()))
+	c.armWrite()
 	n, err := c.nc.Write(c.ws.pending)
 	c.sent += int64(n)
 	c.ws.pending = c.ws.pending[:0]
@@ -167,4 +169,18 @@ func (c *Conn) FlushPending() error {
 	err := c.c.lockWrite()
 	c.c.unlockWrite()
 	return err
+}
+
+// armWrite sets the write deadline for the next write. Re-arming costs a
+// runtime timer update, so a deadline still more than half the send
+// timeout away is kept: a write may then be cut after between half and
+// all of send_timeout.
+func (c *conn) armWrite() {
+	d := c.srv.writeTimeout()
+	now := time.Now()
+	if c.ws.writeDeadline.Sub(now) > d/2 {
+		return
+	}
+	c.ws.writeDeadline = now.Add(d)
+	_ = c.nc.SetWriteDeadline(c.ws.writeDeadline)
 }

@@ -61,7 +61,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.c.unlockWrite()
 		return 0, err
 	}
-	_ = c.c.nc.SetWriteDeadline(time.Now().Add(c.c.srv.writeTimeout()))
+	c.c.armWrite()
 	n, err := c.c.nc.Write(p)
 	c.c.sent += int64(n)
 	c.c.unlockWrite()
@@ -77,7 +77,7 @@ func (c *Conn) WriteBuffers(bufs net.Buffers) error {
 		c.c.unlockWrite()
 		return err
 	}
-	_ = c.c.nc.SetWriteDeadline(time.Now().Add(c.c.srv.writeTimeout()))
+	c.c.armWrite()
 	n, err := bufs.WriteTo(c.c.nc)
 	c.c.sent += n
 	c.c.unlockWrite()

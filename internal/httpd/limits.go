@@ -273,10 +273,9 @@ type timeoutBody struct {
 }
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
+	// Armed before each read, never cleared: the next reader arms its own.
 	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.srv.bodyTimeout()))
-	n, err := b.body.Read(p)
-	_ = b.c.nc.SetReadDeadline(time.Time{})
-	return n, err
+	return b.body.Read(p)
 }
 
 func (b *timeoutBody) Close() error { return b.body.Close() }

@@ -343,7 +343,7 @@ func (w *Response) write(bufs net.Buffers) error {
 	}
 	err := w.c.lockWrite()
 	if err == nil {
-		_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.srv.writeTimeout()))
+		w.c.armWrite()
 		var n int64
 		n, err = bufs.WriteTo(w.c.nc)
 		w.c.sent += n
