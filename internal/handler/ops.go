@@ -56,12 +56,8 @@ type liveLoc struct {
 	wakers  map[*httpd.Waker]struct{}
 }
 
-// track registers a subscriber of loc (waker wakes its connection) and
-// counts it in the metrics. It returns the channel closed when loc is
-// retired and the function to call when the subscriber ends.
-func (h *Handler) track(loc *config.Location, mode config.SubscriberMode, wk *httpd.Waker) (<-chan struct{}, func()) {
-	l := &h.live
-	l.mu.Lock()
+// at returns the record of loc, creating it; l.mu must be held.
+func (l *liveSubs) at(loc *config.Location) *liveLoc {
 	if l.locs == nil {
 		l.locs = map[*config.Location]*liveLoc{}
 	}
@@ -70,6 +66,16 @@ func (h *Handler) track(loc *config.Location, mode config.SubscriberMode, wk *ht
 		ll = &liveLoc{retired: make(chan struct{}), wakers: map[*httpd.Waker]struct{}{}}
 		l.locs[loc] = ll
 	}
+	return ll
+}
+
+// track registers a subscriber of loc (waker wakes its connection) and
+// counts it in the metrics. It returns the channel closed when loc is
+// retired and the function to call when the subscriber ends.
+func (h *Handler) track(loc *config.Location, mode config.SubscriberMode, wk *httpd.Waker) (<-chan struct{}, func()) {
+	l := &h.live
+	l.mu.Lock()
+	ll := l.at(loc)
 	ll.wakers[wk] = struct{}{}
 	l.mu.Unlock()
 	untrack := metrics.Default.SubscriberStarted(mode)
@@ -93,14 +99,7 @@ func (h *Handler) Retire(removed func(*config.Server, *config.Location) bool) (e
 			if loc.Handler != config.HandlerSubscriber || !removed(srv, loc) {
 				continue
 			}
-			if l.locs == nil {
-				l.locs = map[*config.Location]*liveLoc{}
-			}
-			ll := l.locs[loc]
-			if ll == nil {
-				ll = &liveLoc{retired: make(chan struct{}), wakers: map[*httpd.Waker]struct{}{}}
-				l.locs[loc] = ll
-			}
+			ll := l.at(loc)
 			if !ll.closed {
 				ll.closed = true
 				close(ll.retired)
