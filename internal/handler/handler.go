@@ -80,6 +80,11 @@ func (h *Handler) ServeHTTP1(w *httpd.Response, r *http.Request) {
 		return
 	}
 	w.SetGzip(gzipPolicy(rt.Settings))
+	if rt.Location.Handler != config.HandlerSubscriber {
+		// Only a subscriber being set up is worth a publisher's wait
+		// (httpd/arrivals.go); a slow publish body must not delay others.
+		w.Settle()
+	}
 	switch rt.Location.Handler {
 	case config.HandlerPublisher:
 		h.publisher(w, r, rt)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/pushstream/pushstream/internal/format"
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -131,6 +132,11 @@ func (h *Handler) hubError(w *httpd.Response, err error) {
 	}
 }
 
+// arrivalWait bounds how long a publish waits for subscribers in setup.
+// Subscribers settle within microseconds; the bound only matters when the
+// machine is overloaded (a stalled goroutine) or a client misbehaves.
+const arrivalWait = 20 * time.Millisecond
+
 func (h *Handler) publish(w *httpd.Response, r *http.Request, rt *router.Route, ids []string, body []byte) {
 	if len(body) == 0 {
 		explain(w, 400, "Empty post requests are not allowed.")
@@ -142,6 +148,13 @@ func (h *Handler) publish(w *httpd.Response, r *http.Request, rt *router.Route, 
 	}
 	if v, ok := r.Header["Event-Type"]; ok && len(v) > 0 {
 		p.EventType, p.HasEventType = v[0], true
+	}
+	// A subscriber whose request arrived before this publish must get it
+	// (nginx handles requests in arrival order; httpd/arrivals.go). Only
+	// when the message is not stored: a stored one still reaches a client
+	// that polls again with its replay point, and waiting costs throughput.
+	if !p.Store {
+		w.AwaitArrivals(arrivalWait)
 	}
 	for _, id := range ids {
 		if _, err := h.Hub.Publish(id, p); err != nil {

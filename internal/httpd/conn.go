@@ -82,6 +82,9 @@ type conn struct {
 	// awaitingRequest: waiting for the next request (Park then fills the
 	// pooled reader directly); headArmed: its head limits are armed.
 	awaitingRequest, headArmed bool
+	arriving                   bool // counted in srv.arriving (arrivals.go)
+	hotNext                    bool // new, or its long-poll was answered: make the next wait hot (arrivals.go)
+	hotWait                    bool // hot: wait for input without consuming it (arrivals.go)
 }
 
 func (c *conn) reader() *bufio.Reader {
@@ -135,6 +138,7 @@ func (c *conn) serve() {
 		}
 		req, err := c.readRequest()
 		if err != nil {
+			c.settle()
 			if !errors.Is(err, io.EOF) && c.writeHeadError(err) {
 				c.linger = true
 			}
@@ -162,10 +166,25 @@ func (c *conn) waitRequest() bool {
 	c.beginHead()
 	c.headArmed, c.awaitingRequest = true, true
 	defer func() { c.awaitingRequest = false }()
+	if c.hotNext {
+		// A new connection or a long-poll client tends to send its request
+		// at once (arrivals.go).
+		c.hotNext = false
+		c.setHot(true)
+		c.hotWait = true
+		defer func() {
+			c.hotWait = false
+			c.setHot(false)
+		}()
+	}
+	if c.arriving && c.buffered() == 0 && !c.inputReady() {
+		c.settle() // idle: nothing for a publisher to wait for (arrivals.go)
+	}
 	for {
 		ev, _ := c.park(c.idle, deadline)
 		switch ev {
 		case EventData:
+			c.arrive()
 			return true
 		case EventWake:
 			if c.srv.isStopping() {
@@ -183,6 +202,9 @@ func (c *conn) readRequest() (*http.Request, error) {
 		c.beginHead()
 	}
 	c.headArmed = false
+	if c.arriving && !c.headBuffered() {
+		c.settle() // a head that trickles in must not hold publishers (arrivals.go)
+	}
 	req, err := http.ReadRequest(c.reader())
 	c.cr.limited = false
 	// The header deadline is left armed: every later read (body, Park) arms
@@ -273,6 +295,7 @@ func (c *conn) writeBadRequest() {
 }
 
 func (c *conn) finish() {
+	c.settle()
 	if c.br != nil {
 		c.br.Reset(nil)
 		readerPool.Put(c.br)

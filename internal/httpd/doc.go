@@ -11,4 +11,8 @@
 // through Waker.Wake, which moves the read deadline into the past. Read
 // buffers are pooled and given back while a connection is idle, so an idle
 // subscriber costs little memory.
+//
+// Arrival order (arrivals.go): a publisher can wait, briefly, for the
+// requests that arrived before it and may become subscribers, as nginx's
+// single event loop would have served them first.
 package httpd

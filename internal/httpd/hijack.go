@@ -28,6 +28,7 @@ func (w *Response) Hijack() (*Conn, error) {
 		return nil, errors.New("httpd: connection already hijacked")
 	}
 	w.c.hijacked = true
+	w.c.settle() // a WebSocket session is long; publishers must not wait for it
 	w.wroteHeader = true
 	w.status = http.StatusSwitchingProtocols // the handler's next bytes are its 101
 	w.keepAlive = false

@@ -143,6 +143,13 @@ func (c *conn) park(w *Waker, deadline time.Time) (Event, error) {
 // buffered it gives the read buffer back to the pool and waits on a small
 // inline array, so a parked connection holds no 4 KiB buffer.
 func (c *conn) waitInput(b int) error {
+	if c.hotWait && b == 0 {
+		if err := c.waitReadable(); err != nil {
+			return err
+		}
+		c.hotWait = false
+		c.arrive() // before the bytes leave the kernel (arrivals.go)
+	}
 	if b == 0 && c.bodyDone() && !c.awaitingRequest {
 		c.releaseReader()
 		n, err := c.nc.Read(c.cr.pending[:])

@@ -62,8 +62,11 @@ type Server struct {
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
 
-	limits atomic.Pointer[Limits] // SetLimits (limits.go)
-	adm    admission              // connection caps, under mu
+	limits   atomic.Pointer[Limits] // SetLimits (limits.go)
+	arriving atomic.Int64           // requests in flight (arrivals.go)
+	hotMu    sync.Mutex
+	hot      map[*conn]time.Time // idle right after a long-poll answer (arrivals.go)
+	adm      admission           // connection caps, under mu
 }
 
 func (s *Server) init() {
@@ -175,6 +178,8 @@ func (s *Server) Serve(l net.Listener, listenAddr string) error {
 			_ = nc.Close()
 			return ErrServerClosed
 		}
+		c.arrive() // its first request may already be on the way (arrivals.go)
+		c.hotNext = true
 		go c.serve()
 	}
 }

@@ -42,6 +42,8 @@ type cluster struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	startOnce sync.Once
+	lifeMu    sync.Mutex // orders the start of publishEvents against close
+	closed    bool
 }
 
 func newCluster(h *Hub, b broker.Broker) *cluster {
@@ -527,7 +529,10 @@ func (c *cluster) emit(typ, channel string) {
 // publisher, until Close.
 func (c *cluster) run() {
 	c.startOnce.Do(func() {
-		if c.events != nil {
+		// Add must not race with close's Wait: both happen under lifeMu.
+		c.lifeMu.Lock()
+		defer c.lifeMu.Unlock()
+		if c.events != nil && !c.closed {
 			c.wg.Add(1)
 			go c.publishEvents()
 		}
@@ -620,6 +625,9 @@ func (c *cluster) publishEvents() {
 
 func (c *cluster) close() {
 	c.closeOnce.Do(func() {
+		c.lifeMu.Lock()
+		c.closed = true
+		c.lifeMu.Unlock()
 		close(c.done)
 		c.wg.Wait()
 		_ = c.b.Close()

@@ -111,16 +111,17 @@ func TestClusterDeletePropagatesAndStatsSum(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, hb := range h {
-		hb.cl.heartbeat()
-	}
+	// Each node's Run also sends heartbeats; a report of theirs taken before
+	// the Attach may land after ours, so wait for the counts to settle.
 	for i, hb := range h {
-		if ci, ok := hb.Info("x"); !ok || ci.Subscribers != 2 {
-			t.Fatalf("node %d info %+v %v", i, ci, ok)
-		}
-		if s := hb.Summary(); s.Subscribers != 2 || s.Channels != 2 {
-			t.Fatalf("node %d summary %+v", i, s)
-		}
+		waitFor(t, fmt.Sprint("cluster-wide counts on node ", i), func() bool {
+			for _, n := range h {
+				n.cl.heartbeat()
+			}
+			ci, ok := hb.Info("x")
+			s := hb.Summary()
+			return ok && ci.Subscribers == 2 && s.Subscribers == 2 && s.Channels == 2
+		})
 	}
 	if n, err := h[2].DeleteChannels([]string{"x", "nope"}, []byte("gone")); n != 1 || err != nil {
 		t.Fatalf("delete %d %v", n, err)

@@ -45,6 +45,7 @@ func (p *Poll) Serve() {
 		p.answerReplay(replay)
 		return
 	}
+	p.W.Settle() // waiting: publishers need not wait for this request (httpd/arrivals.go)
 	defer p.Hub.Detach(sub)
 	var deadline time.Time
 	if p.TTL > 0 {
@@ -118,6 +119,7 @@ func (p *Poll) answerReplay(replay [][]*hub.Message) {
 
 // timeout is the long-polling answer when its time is up or the server stops.
 func (p *Poll) timeout() {
+	p.W.Busy() // the client's next request may follow the answer at once
 	now := time.Now().Unix()
 	if !p.TimeoutWithBody {
 		p.W.SetHeader("Last-Modified", format.HTTPDate(now))
@@ -132,6 +134,7 @@ func (p *Poll) timeout() {
 // answer writes a 200 with the given messages, header and footer templates
 // and the JSONP wrapping, one piece per chunk.
 func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
+	p.W.Busy() // the client's next request may follow the answer at once
 	if lastModified > 0 {
 		p.W.SetHeader("Last-Modified", format.HTTPDate(lastModified))
 	}

@@ -46,6 +46,7 @@ func (s *Stream) Serve() {
 		return
 	}
 	defer s.Hub.Detach(sub)
+	w.Settle() // subscribed: publishers need not wait for this request
 
 	// Without a header template nothing, not even the status line, is sent
 	// before the first piece (pitfalls.md 13): flush() starts the response.

@@ -36,7 +36,9 @@ func TestLeakSubscribersVanish(t *testing.T) {
 		}
 	}
 	Eventually(t, 10*time.Second, func() bool { return subTotalSubscribers(t, s) == 4*per }, "subscribers did not all register")
-	if g := opsMetrics(t, s)["go_goroutines"]; g < base+4*per {
+	// Each subscriber holds one goroutine; the baseline may include a few
+	// lingering connections of earlier stats requests, hence the margin.
+	if g := opsMetrics(t, s)["go_goroutines"]; g < base+3*per {
 		t.Fatalf("go_goroutines %v with %d subscribers, baseline %v: metric does not count connections", g, 4*per, base)
 	}
 	// Live traffic while they go away.
