@@ -95,12 +95,8 @@ func (s *Server) hotConns() []*conn {
 // lock (another goroutine may be blocked reading it), whether the socket has
 // bytes to read; false when it cannot tell (TLS).
 func (c *conn) inputReady() bool {
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := c.rawConn()
+	if rc == nil {
 		return false
 	}
 	var buf [1]byte
@@ -118,20 +114,15 @@ func (c *conn) inputReady() bool {
 // inputReady sees them, so there is no moment at which a publisher can
 // miss it.
 func (c *conn) waitReadable() error {
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := c.rawConn()
+	if rc == nil {
 		return nil
 	}
 	var buf [1]byte
-	err = rc.Read(func(fd uintptr) bool {
+	return rc.Read(func(fd uintptr) bool {
 		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		return err != syscall.EAGAIN // data, EOF or an error: the real read reports it
 	})
-	return err
 }
 
 // headBuffered reports whether the whole request head is already buffered.

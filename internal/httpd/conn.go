@@ -132,6 +132,9 @@ func (c *conn) logger() *slog.Logger {
 // serve runs the keep-alive loop of one connection.
 func (c *conn) serve() {
 	defer c.finish()
+	// Look the socket up once, before other goroutines (publishers checking
+	// hot connections, flushers) may ask for it.
+	c.rawConn()
 	for {
 		if !c.waitRequest() {
 			return
