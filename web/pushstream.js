@@ -365,15 +365,17 @@ PushStream.OPEN = OPEN;
 // Each transport owns one connection attempt. It reports to its client with
 // _opened, _receive and _ended, and ignores everything once close() ran.
 
-class WebSocketTransport {
-  static supported() {
-    return typeof WebSocket === 'function';
-  }
-
+class Transport {
   constructor(client) {
     this.client = client;
     this.opened = false;
     this.closed = false;
+  }
+}
+
+class WebSocketTransport extends Transport {
+  static supported() {
+    return typeof WebSocket === 'function';
   }
 
   open() {
@@ -425,15 +427,9 @@ function closeError(ev, opened) {
   return null;
 }
 
-class EventSourceTransport {
+class EventSourceTransport extends Transport {
   static supported() {
     return typeof EventSource === 'function';
-  }
-
-  constructor(client) {
-    this.client = client;
-    this.opened = false;
-    this.closed = false;
   }
 
   open() {
@@ -472,15 +468,9 @@ class EventSourceTransport {
   }
 }
 
-class LongPollingTransport {
+class LongPollingTransport extends Transport {
   static supported() {
     return typeof fetch === 'function' && typeof AbortController === 'function';
-  }
-
-  constructor(client) {
-    this.client = client;
-    this.opened = false;
-    this.closed = false;
   }
 
   open() {
