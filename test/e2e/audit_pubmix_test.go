@@ -50,14 +50,7 @@ func TestAuditPubmixPubDifferentBytesWholeResponse(t *testing.T) {
 	c.HTTP["push_stream_subscriber_connection_ttl"] = "1s"
 	c.Pub = map[string]string{"client_max_body_size": "130k", "client_body_buffer_size": "130k"}
 	s := Start(t, c)
-	var b strings.Builder
-	for i := 0; i < 256; i++ {
-		for j := 0; j < 256; j++ {
-			b.WriteByte(byte(i))
-			b.WriteByte(byte(j))
-		}
-	}
-	body := b.String()
+	body := allBytePairs()
 	sub := subscribeNoHeader(t, s, "/sub/ch_bytes_all", 1)
 	s.PublishOK(t, "ch_bytes_all", body)
 	r := sub.ReadResp(5*time.Second, false)

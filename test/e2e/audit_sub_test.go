@@ -67,32 +67,6 @@ func TestAuditSubWebSocketGarbageAfterReload(t *testing.T) {
 	}
 }
 
-// websocket_spec "should publish message to all subscribed channels using the same stream": the
-// statistics of every channel list them in the subscriber's path order (ch2 before ch1).
-func TestAuditSubWebSocketPublishStatsOrder(t *testing.T) {
-	t.Parallel()
-	s := Start(t, subWSConf(map[string]string{
-		"push_stream_message_template": `{\"channel\":\"~channel~\", \"id\":\"~id~\", \"message\":\"~text~\"}`,
-	}))
-	c := subWSOpen(t, s, "/sub/ch2/ch1")
-	subWaitSubscribers(t, s, "ch1", 1)
-	c.Send("\x81\x85\xbd\xd0\xe5\x2a\xd5\xb5\x89\x46\xd2")
-	subWSExpect(t, c, "\x81.{\"channel\":\"ch2\", \"id\":\"1\", \"message\":\"hello\"}"+
-		"\x81.{\"channel\":\"ch1\", \"id\":\"1\", \"message\":\"hello\"}")
-	c.Close()
-	all := s.Stats(t, "ALL")
-	if Num(t, all, "channels") != 2 {
-		t.Fatalf("ALL: %v", all)
-	}
-	infos := Infos(t, all)
-	for i, want := range []string{"ch2", "ch1"} {
-		in := infos[i]
-		if in["channel"] != want || Num(t, in, "published_messages") != 1 || Num(t, in, "stored_messages") != 1 {
-			t.Errorf("infos[%d] = %v, want %s with 1 published and 1 stored", i, in, want)
-		}
-	}
-}
-
 // comunication_properties_spec "should not be in loop when channel or published message contains
 // one of the keywords": template keywords inside the channel id and the text are copied verbatim.
 func TestAuditSubKeywordsInChannelAndText(t *testing.T) {

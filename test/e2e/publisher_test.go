@@ -459,14 +459,7 @@ func TestPublisherMessageBytes(t *testing.T) {
 	c.Pub = map[string]string{"client_max_body_size": "130k", "client_body_buffer_size": "130k"}
 	s := Start(t, c)
 	// Every byte pair: binary safe, never escaped.
-	var b strings.Builder
-	for i := 0; i < 256; i++ {
-		for j := 0; j < 256; j++ {
-			b.WriteByte(byte(i))
-			b.WriteByte(byte(j))
-		}
-	}
-	body := b.String()
+	body := allBytePairs()
 	sub := subscribeNoHeader(t, s, "/sub/ch_bytes", 1)
 	s.PublishOK(t, "ch_bytes", body)
 	if head := sub.ReadHead(5 * time.Second); head.Status != 200 {
@@ -690,4 +683,16 @@ func TestPublisherDeleteTemplatesByLocation(t *testing.T) {
 			t.Errorf("stream did not end after the footer")
 		}
 	}
+}
+
+// allBytePairs is every pair of byte values, 128 KiB: a binary-safety body.
+func allBytePairs() string {
+	var b strings.Builder
+	for i := 0; i < 256; i++ {
+		for j := 0; j < 256; j++ {
+			b.WriteByte(byte(i))
+			b.WriteByte(byte(j))
+		}
+	}
+	return b.String()
 }

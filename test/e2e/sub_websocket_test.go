@@ -380,6 +380,18 @@ func TestSubWebSocketPublishOrder(t *testing.T) {
 	if st["stored_messages"] != float64(1) || st["published_messages"] != float64(1) {
 		t.Errorf("ch1 stats %v, want 1 published and stored", st)
 	}
+	// ALL lists the channels in creation (path) order, each with the message.
+	all := s.Stats(t, "ALL")
+	if Num(t, all, "channels") != 2 {
+		t.Fatalf("ALL: %v", all)
+	}
+	infos := Infos(t, all)
+	for i, want := range []string{"ch2", "ch1"} {
+		in := infos[i]
+		if in["channel"] != want || Num(t, in, "published_messages") != 1 || Num(t, in, "stored_messages") != 1 {
+			t.Errorf("infos[%d] = %v, want %s with 1 published and 1 stored", i, in, want)
+		}
+	}
 }
 
 func TestSubWebSocketPublishDisabled(t *testing.T) {
