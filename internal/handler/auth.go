@@ -36,7 +36,9 @@ func (h *Handler) authorize(w *httpd.Response, r *http.Request, rt *router.Route
 		return true
 	}
 	if len(d.Challenges) > 0 {
-		w.Header()["WWW-Authenticate"] = d.Challenges
+		for _, c := range d.Challenges {
+			w.AddHeader("WWW-Authenticate", c)
+		}
 	}
 	explain(w, d.Status, d.Explain)
 	return false

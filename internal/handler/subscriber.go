@@ -66,7 +66,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 	s := rt.Settings
 	t := h.templates(s)
 	retired, untrack := h.track(rt.Location, mode, w.Waker())
-	defer untrack()
+	w.OnDone(untrack) // the subscriber may outlive this call (httpd.Response.Run)
 	switch mode {
 	case config.ModePolling, config.ModeLongPolling:
 		p := &transport.Poll{
@@ -201,9 +201,6 @@ func replayPoint(r *http.Request, rt *router.Route) hub.ReplayPoint {
 	return p
 }
 
-// serve runs a subscriber session. Taking it as an interface puts the
-// session on the heap instead of in the caller's frame: a parked
-// subscriber's stack then stays small enough for the runtime to shrink it.
-//
-//go:noinline
+// serve starts a subscriber session; it may return while the session goes
+// on without a goroutine (httpd.Response.Run).
 func serve(s interface{ Serve() }) { s.Serve() }

@@ -62,7 +62,7 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 	}
 	s := rt.Settings
 	retired, untrack := h.track(rt.Location, rt.Location.Mode, c.Waker())
-	defer untrack()
+	c.OnDone(untrack) // the subscriber may outlive this call (httpd.Conn.Run)
 	ws := &transport.WebSocket{
 		C:            c,
 		Hub:          h.Hub,

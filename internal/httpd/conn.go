@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -25,12 +26,14 @@ var errHeaderTooLarge = errors.New("httpd: request header too large")
 // connReader feeds the pooled bufio.Reader: first the bytes Park read into
 // its inline array, then the socket, within an optional byte limit.
 type connReader struct {
-	nc      net.Conn
-	pending [16]byte
-	pn, po  int
-	limited bool
-	remain  int64
-	scan    headScan // line lengths of the head being read (limits.go)
+	nc       net.Conn
+	raw      syscall.RawConn // with nonblock: read without waiting (suspend.go)
+	nonblock bool
+	pending  [16]byte
+	pn, po   int
+	limited  bool
+	remain   int64
+	scan     headScan // line lengths of the head being read (limits.go)
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
@@ -50,7 +53,13 @@ func (r *connReader) Read(p []byte) (int, error) {
 			p = p[:r.remain]
 		}
 	}
-	n, err := r.nc.Read(p)
+	var n int
+	var err error
+	if r.nonblock {
+		n, err = readRaw(r.raw, p)
+	} else {
+		n, err = r.nc.Read(p)
+	}
 	r.remain -= int64(n)
 	if r.limited {
 		if err == nil {
@@ -85,6 +94,14 @@ type conn struct {
 	arriving                   bool // counted in srv.arriving (arrivals.go)
 	hotNext                    bool // new, or its long-poll was answered: make the next wait hot (arrivals.go)
 	hotWait                    bool // hot: wait for input without consuming it (arrivals.go)
+
+	// Suspended responses (suspend.go).
+	state     atomic.Uint64 // generation<<1 | stateSuspended
+	kick      atomic.Uint32 // kick reasons seen since the last suspend
+	parked    *Response     // the suspended response
+	timer     *time.Timer   // kicks at the suspended response's deadline
+	watchedFD int32         // socket descriptor + 1 while in the idle poller
+	remote    string        // RemoteAddr().String(), computed once
 }
 
 func (c *conn) reader() *bufio.Reader {
@@ -129,12 +146,23 @@ func (c *conn) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// serve runs the keep-alive loop of one connection.
+// serve runs one connection.
 func (c *conn) serve() {
-	defer c.finish()
 	// Look the socket up once, before other goroutines (publishers checking
 	// hot connections, flushers) may ask for it.
 	c.rawConn()
+	c.serveLoop()
+}
+
+// serveLoop is the keep-alive loop. It returns when the connection is
+// closed or a response was suspended (another goroutine resumes it).
+func (c *conn) serveLoop() {
+	suspended := false
+	defer func() {
+		if !suspended {
+			c.finish()
+		}
+	}()
 	for {
 		if !c.waitRequest() {
 			return
@@ -147,7 +175,13 @@ func (c *conn) serve() {
 			}
 			return
 		}
-		if !c.handle(req) {
+		keep, w := c.handle(req)
+		if w != nil {
+			if keep, suspended = c.carrySafely(w, 0); suspended {
+				return
+			}
+		}
+		if !keep {
 			return
 		}
 	}
@@ -218,7 +252,10 @@ func (c *conn) readRequest() (*http.Request, error) {
 	if req.ProtoMajor != 1 {
 		return nil, fmt.Errorf("httpd: unsupported protocol %q", req.Proto)
 	}
-	req.RemoteAddr = c.nc.RemoteAddr().String()
+	if c.remote == "" {
+		c.remote = c.nc.RemoteAddr().String()
+	}
+	req.RemoteAddr = c.remote
 	req.Body = c.withBodyTimeout(req.Body)
 	if req.Body != http.NoBody && hasExpectContinue(req) {
 		req.Body = &continueReader{c: c, body: req.Body}
@@ -236,25 +273,39 @@ func hasExpectContinue(r *http.Request) bool {
 }
 
 // handle runs the handler for one request and reports whether the
-// connection may serve another one.
-func (c *conn) handle(req *http.Request) (keep bool) {
+// connection may serve another one. A non-nil suspended is a response whose
+// handler returned from Run before the response ended (suspend.go).
+func (c *conn) handle(req *http.Request) (keep bool, suspended *Response) {
 	c.body, c.sent = req.Body, 0
-	body, uri := req.Body, req.RequestURI
-	w := &Response{c: c, waker: newWaker(c.nc),
+	uri := req.RequestURI
+	w := &Response{c: c, waker: newWaker(c),
 		head: req.Method == http.MethodHead, http11: req.ProtoAtLeast(1, 1), reqClose: req.Close,
 		gzipOK: acceptsGzip(req)}
 	c.cur.Store(w.waker)
 	c.seen = c.buffered()
 	defer func() {
-		w.waker.close()
-		c.cur.Store(c.idle)
-		c.body = nil
 		if p := recover(); p != nil {
 			c.logger().Error("httpd: handler panic", "panic", p, "uri", uri)
-			keep = false
+			c.abandon(w)
+			keep, suspended = false, nil
 		}
 	}()
 	c.srv.Handler.ServeHTTP1(w, req)
+	if w.suspended {
+		w.suspended = false
+		return false, w
+	}
+	return c.endResponse(w), nil
+}
+
+// endResponse runs the OnDone hooks and completes the response; it reports
+// whether the connection may serve another request.
+func (c *conn) endResponse(w *Response) bool {
+	w.runDone()
+	w.waker.close()
+	c.cur.Store(c.idle)
+	body := c.body
+	c.body = nil
 	c.linger = w.wroteHeader
 	if c.hijacked {
 		return false
@@ -299,6 +350,10 @@ func (c *conn) writeBadRequest() {
 
 func (c *conn) finish() {
 	c.settle()
+	idle.forget(c)
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	if c.br != nil {
 		c.br.Reset(nil)
 		readerPool.Put(c.br)

@@ -238,7 +238,7 @@ func FuzzRequest(f *testing.F) {
 		client, server := net.Pipe()
 		c := &conn{srv: s, nc: server, listenAddr: "fuzz"}
 		c.cr.nc = server
-		c.idle = newWaker(server)
+		c.idle = newWaker(c)
 		if s.track(c) != nil {
 			t.Fatal("server stopped")
 		}

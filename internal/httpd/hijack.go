@@ -14,6 +14,7 @@ import (
 // socket when the handler returns.
 type Conn struct {
 	c     *conn
+	w     *Response
 	waker *Waker
 }
 
@@ -34,7 +35,7 @@ func (w *Response) Hijack() (*Conn, error) {
 	w.keepAlive = false
 	w.c.seen = 0 // bytes already buffered are reported by the first Park
 	w.header = nil
-	return &Conn{c: w.c, waker: w.waker}, nil
+	return &Conn{c: w.c, w: w, waker: w.waker}, nil
 }
 
 // Waker interrupts Park from any goroutine.

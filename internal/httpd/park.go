@@ -3,7 +3,6 @@ package httpd
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -60,10 +59,10 @@ type Waker struct {
 	mu      sync.Mutex // orders Wake's deadline change against enter/leave/close
 	parking bool
 	closed  bool
-	nc      net.Conn
+	c       *conn
 }
 
-func newWaker(nc net.Conn) *Waker { return &Waker{nc: nc} }
+func newWaker(c *conn) *Waker { return &Waker{c: c} }
 
 // Wake makes the current or next Park return EventWake.
 func (w *Waker) Wake() {
@@ -74,10 +73,14 @@ func (w *Waker) Wake() {
 	// Flag first, deadline second: Park marks itself parking and sets its
 	// deadline before it checks the flag, so either Park sees the flag or our
 	// deadline change lands after Park's and interrupts its read.
-	if !w.closed && !w.pending.Swap(true) && w.parking {
-		_ = w.nc.SetReadDeadline(aLongTimeAgo)
+	wake := !w.closed && !w.pending.Swap(true)
+	if wake && w.parking {
+		_ = w.c.nc.SetReadDeadline(aLongTimeAgo)
 	}
 	w.mu.Unlock()
+	if wake {
+		w.c.kickResume(kickAny, 0) // a suspended response (suspend.go)
+	}
 }
 
 func (w *Waker) enter() {

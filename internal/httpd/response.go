@@ -30,7 +30,7 @@ type Response struct {
 	reqClose bool
 	gzipOK   bool // the client accepts gzip
 
-	header      http.Header
+	header      []headerField
 	status      int
 	wroteHeader bool
 	streaming   bool
@@ -41,20 +41,39 @@ type Response struct {
 	gzipPolicy  *GzipPolicy
 	gz          *gzipStream
 	err         error // first write error, sticky
+
+	// Run and OnDone (suspend.go).
+	done      []func()
+	step      Step
+	deadline  time.Time
+	suspended bool // Run returned before the response ended
 }
 
-// Header returns the header map. Names are written exactly as stored: use
-// SetHeader (or assign the map key) for names such as
-// X-Nginx-PushStream-Explain; Header().Set would canonicalise them.
-func (w *Response) Header() http.Header {
-	if w.header == nil {
-		w.header = make(http.Header, 4)
+// headerField is one response header line. Headers are a slice, not a
+// map: they go out in the order they were set, and setting a few costs one
+// small allocation.
+type headerField struct{ name, value string }
+
+// SetHeader sets name to value, replacing earlier values of exactly that
+// name; names are written exactly as given (X-Nginx-PushStream-Explain).
+func (w *Response) SetHeader(name, value string) {
+	kept := w.header[:0]
+	for _, f := range w.header {
+		if f.name != name {
+			kept = append(kept, f)
+		}
 	}
-	return w.header
+	w.header = kept
+	w.AddHeader(name, value)
 }
 
-// SetHeader sets name to value without canonicalising the name.
-func (w *Response) SetHeader(name, value string) { w.Header()[name] = []string{value} }
+// AddHeader adds one more name: value line.
+func (w *Response) AddHeader(name, value string) {
+	if w.header == nil {
+		w.header = make([]headerField, 0, 4)
+	}
+	w.header = append(w.header, headerField{name, value})
+}
 
 // LocalAddr is the configured listen address this connection arrived on.
 func (w *Response) LocalAddr() string { return w.c.listenAddr }
@@ -307,10 +326,8 @@ func (w *Response) appendHead(b []byte, code int, contentType string) []byte {
 	if contentType != "" {
 		b = appendHeader(b, "Content-Type", contentType)
 	}
-	for name, values := range w.header {
-		for _, v := range values {
-			b = appendHeader(b, name, v)
-		}
+	for _, f := range w.header {
+		b = appendHeader(b, f.name, f.value)
 	}
 	if w.keepAlive {
 		b = append(b, "Connection: keep-alive\r\n"...)

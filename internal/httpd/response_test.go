@@ -44,7 +44,7 @@ func TestHeaderOnlyExactBytes(t *testing.T) {
 		w.SetHeader("X-Nginx-PushStream-Explain", "Some explain.")
 		w.SetHeader("Etag", "W/3")
 		w.SetHeader("Allow", "GET, POST, PUT")
-		w.Header()["X-Nginx-PushStream-Tag"] = []string{"7"}
+		w.AddHeader("X-Nginx-PushStream-Tag", "7")
 		_ = w.WriteHeaderOnly(code)
 	})
 	c := dial(t, addr)

@@ -169,7 +169,7 @@ func (s *Server) Serve(l net.Listener, listenAddr string) error {
 		backoff = 0
 		c := &conn{srv: s, nc: nc, listenAddr: listenAddr}
 		c.cr.nc = nc
-		c.idle = newWaker(nc)
+		c.idle = newWaker(c)
 		if err := s.track(c); err != nil {
 			if errors.Is(err, errOverLimit) {
 				s.reject(nc)
@@ -268,10 +268,15 @@ func (s *Server) Close() error {
 
 func (s *Server) closeConns() {
 	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		_ = c.nc.Close()
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	for _, c := range conns {
+		c.wakeForShutdown() // a suspended response learns of the close this way
+	}
 }
 
 // ConnCount reports the number of open connections.

@@ -15,8 +15,10 @@ import (
 func wsEcho(w *Response, r *http.Request) {
 	accept, herr := wsframe.Handshake(r)
 	if herr != nil {
-		for k, v := range herr.Header {
-			w.Header()[k] = v
+		for k, vs := range herr.Header {
+			for _, v := range vs {
+				w.AddHeader(k, v)
+			}
 		}
 		w.SetHeader("X-Nginx-PushStream-Explain", herr.Explain)
 		_ = w.WriteHeaderOnly(herr.Status)

@@ -201,8 +201,10 @@ func (s *Server) serve(w *httpd.Response, r *http.Request) {
 //go:noinline
 func (s *Server) serveLogged(w *httpd.Response, r *http.Request, af *accessFile) {
 	e := newAccessEntry(r, time.Now()) // a few bytes kept instead of r
+	// Logged when the response ends, which may be after this call returns
+	// (httpd.Response.Run).
+	w.OnDone(func() { af.log(w, e) })
 	s.current.Load().ServeHTTP1(w, r)
-	af.log(w, e)
 }
 
 func (s *Server) keepAliveFor(addr string) time.Duration {

@@ -5,36 +5,56 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pushstream/pushstream/internal/httpd"
+	"github.com/pushstream/pushstream/internal/hub"
 )
 
 // live is what a long-lived subscriber (streaming, eventsource, websocket)
-// shares between its connection goroutine and the flushers.
+// shares between its connection's turns (httpd.Response.Run) and the
+// flushers.
 //
-// mu is held by the connection goroutine whenever it is not parked, so a
-// flusher (which only TryLocks) never writes while the goroutine does.
+// mu is held during the start and every turn, so a flusher (which only
+// TryLocks) never writes while the connection does.
 type live struct {
 	mu       sync.Mutex
 	box      *mailbox
+	sub      *hub.Subscription
 	done     bool
 	ping     time.Duration
+	endAt    time.Time    // the connection ttl (zero: none)
 	lastLive atomic.Int64 // UnixNano of the last live write: restarts the ping interval
 }
 
-// open takes mu for the connection goroutine and creates the mailbox that
-// the hub fills; direct is the flusher's non-blocking writer.
+// open takes mu for the start and creates the mailbox that the hub fills;
+// direct is the flusher's non-blocking writer. The caller releases mu when
+// the start is over.
 func (l *live) open(wake func(), direct func() bool) {
 	l.mu.Lock()
 	l.box = newMailbox(wake)
 	l.box.useFlusher(direct)
 }
 
-// close marks the subscriber finished (flushers leave it alone) and
-// releases mu; defer it right after open.
-func (l *live) close() {
+// end leaves the channels and marks the subscriber finished (flushers
+// leave it alone); it runs once the response is over (OnDone).
+func (l *live) end(h *hub.Hub) {
+	if l.sub != nil {
+		h.Detach(l.sub)
+	}
+	l.mu.Lock()
 	l.done = true
 	l.mu.Unlock()
 }
+
+// startClock starts the ttl and ping intervals.
+func (l *live) startClock(ttl time.Duration) {
+	now := time.Now()
+	if ttl > 0 {
+		l.endAt = now.Add(ttl)
+	}
+	l.touch(now)
+}
+
+// wait is when the next turn is due without an event.
+func (l *live) wait() time.Time { return earliest(l.endAt, l.nextPing()) }
 
 // touch records a live write.
 func (l *live) touch(t time.Time) { l.lastLive.Store(t.UnixNano()) }
@@ -47,26 +67,18 @@ func (l *live) nextPing() time.Time {
 	return time.Unix(0, l.lastLive.Load()).Add(l.ping)
 }
 
-// park releases mu while the connection goroutine waits.
-func (l *live) park(park func(time.Time) (httpd.Event, error), end time.Time) httpd.Event {
-	l.mu.Unlock()
-	ev, _ := park(earliest(end, l.nextPing()))
-	l.mu.Lock()
-	return ev
-}
-
 // timeout tells, after an EventTimeout, whether the connection ttl is over
 // or a ping is due.
-func (l *live) timeout(end time.Time) (ended, ping bool) {
+func (l *live) timeout() (ended, ping bool) {
 	now := time.Now()
-	if !end.IsZero() && !now.Before(end) {
+	if end := l.endAt; !end.IsZero() && !now.Before(end) {
 		return true, false
 	}
 	next := l.nextPing()
 	return false, !next.IsZero() && !now.Before(next)
 }
 
-// takeDirect is the flusher's side: when the connection goroutine is parked
+// takeDirect is the flusher's side: when the connection is waiting
 // and begin (which takes the socket) succeeds, it returns the queued plain
 // messages with mu held; the caller writes them, then calls end and
 // l.mu.Unlock. ok false: nothing was taken, wake the goroutine instead.

@@ -24,19 +24,23 @@ type Poll struct {
 	// Retired is closed when the location was removed by a reload: the
 	// subscriber then ends as on server stop.
 	Retired <-chan struct{}
+
+	box      *mailbox
+	sub      *hub.Subscription
+	deadline time.Time
 }
 
 var timedOut = []byte("Timed out")
 
-// Serve answers the request, waiting first when it is long-polling and
-// nothing is there yet.
+// Serve answers the request, waiting first (httpd.Response.Run) when it is
+// long-polling and nothing is there yet.
 func (p *Poll) Serve() {
 	mode := hub.AttachNone
 	if p.Long {
 		mode = hub.AttachIfIdle
 	}
-	box := newMailbox(p.W.Waker().Wake)
-	sub, replay, err := p.Hub.Attach(box, p.Wants, p.Point, mode)
+	p.box = newMailbox(p.W.Waker().Wake)
+	sub, replay, err := p.Hub.Attach(p.box, p.Wants, p.Point, mode)
 	if err != nil {
 		writeAttachError(p.W, err)
 		return
@@ -46,42 +50,46 @@ func (p *Poll) Serve() {
 		return
 	}
 	p.W.Settle() // waiting: publishers need not wait for this request (httpd/arrivals.go)
-	defer p.Hub.Detach(sub)
-	var deadline time.Time
+	p.sub = sub
+	p.W.OnDone(p.detach)
 	if p.TTL > 0 {
-		deadline = time.Now().Add(p.TTL)
+		p.deadline = time.Now().Add(p.TTL)
 	}
-	for {
-		items, _ := box.drain()
-		if len(items) > 0 {
-			it := items[0]
-			// Leave the channels before answering so the counters are back
-			// when the client sees the answer.
-			p.Hub.Detach(sub)
-			if it.deleted {
-				p.answer(time.Now().Unix(), 0, [][]*hub.Message{{it.m}})
-			} else {
-				p.answer(it.m.Time, it.m.Tag, [][]*hub.Message{{it.m}})
-			}
-			return
-		}
-		if stopping(p.W.Stopping()) || stopping(p.Retired) {
-			p.Hub.Detach(sub)
+	p.W.Run(p.step)
+}
+
+func (p *Poll) detach() { p.Hub.Detach(p.sub) }
+
+// step answers with the first queued message, or on timeout or stop.
+func (p *Poll) step(ev httpd.Event) (time.Time, bool) {
+	switch ev {
+	case httpd.EventClosed:
+		return time.Time{}, false
+	case httpd.EventTimeout:
+		if !p.deadline.IsZero() && !time.Now().Before(p.deadline) {
+			p.Hub.Detach(p.sub)
 			p.timeout()
-			return
-		}
-		ev, _ := p.W.Park(deadline)
-		switch ev {
-		case httpd.EventClosed:
-			return
-		case httpd.EventTimeout:
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				p.Hub.Detach(sub)
-				p.timeout()
-				return
-			}
+			return time.Time{}, false
 		}
 	}
+	if items, _ := p.box.drain(); len(items) > 0 {
+		it := items[0]
+		// Leave the channels before answering so the counters are back
+		// when the client sees the answer.
+		p.Hub.Detach(p.sub)
+		if it.deleted {
+			p.answer(time.Now().Unix(), 0, [][]*hub.Message{{it.m}})
+		} else {
+			p.answer(it.m.Time, it.m.Tag, [][]*hub.Message{{it.m}})
+		}
+		return time.Time{}, false
+	}
+	if stopping(p.W.Stopping()) || stopping(p.Retired) {
+		p.Hub.Detach(p.sub)
+		p.timeout()
+		return time.Time{}, false
+	}
+	return p.deadline, true
 }
 
 // answerReplay answers at once from stored messages, or 304 when there

@@ -33,91 +33,104 @@ type Stream struct {
 	pending [][]byte
 }
 
-// Serve runs the subscriber until it ends. It returns when the response is
-// finished or the client is gone.
+// Serve runs the subscriber: the start here, then one turn per event
+// (httpd.Response.Run); clean-up runs when the response ends.
 func (s *Stream) Serve() {
+	if s.start() {
+		s.W.Run(s.step)
+	}
+}
+
+// start attaches to the channels and writes the header and the replay,
+// under mu.
+func (s *Stream) start() bool {
 	w := s.W
 	s.ping = s.Ping
 	s.open(w.Waker().Wake, s.direct)
-	defer s.close()
+	defer s.mu.Unlock()
+	w.OnDone(s.cleanup)
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		writeAttachError(w, err)
-		return
+		return false
 	}
-	defer s.Hub.Detach(sub)
+	s.sub = sub
 	w.Settle() // subscribed: publishers need not wait for this request
 
 	// Without a header template nothing, not even the status line, is sent
 	// before the first piece (pitfalls.md 13): flush() starts the response.
 	if !s.writeHeader() {
-		return
+		return false
 	}
 	for _, ms := range replay {
 		for _, m := range ms {
 			if !s.writeMessage(m) {
-				return
+				return false
 			}
 		}
 	}
 	if !s.flush() {
-		return
+		return false
 	}
-	now := time.Now()
-	var end time.Time
-	if s.TTL > 0 {
-		end = now.Add(s.TTL)
-	}
-	s.touch(now)
-	for {
-		items, over := s.box.drain()
-		if over {
-			return // cut: the subscriber fell too far behind
-		}
-		for _, it := range items {
-			if !s.writeMessage(it.m) {
-				return
-			}
-			if it.deleted && it.remaining == 0 {
-				s.finish()
-				return
-			}
-			if !it.deleted {
-				s.touch(time.Now())
-			}
-		}
-		if len(items) == 0 {
-			if w.FlushPending() != nil {
-				return
-			}
-		} else if !s.flush() {
-			return
-		}
-		if stopping(w.Stopping()) || stopping(s.Retired) {
+	s.startClock(s.TTL)
+	return true
+}
+
+func (s *Stream) cleanup() { s.end(s.Hub) }
+
+// step acts on ev, then writes what is queued; false ends the response.
+func (s *Stream) step(ev httpd.Event) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.W
+	switch ev {
+	case httpd.EventClosed:
+		return time.Time{}, false
+	case httpd.EventData:
+		// Streaming clients have nothing to say; drop what they send.
+		r := w.Reader()
+		_, _ = r.Discard(r.Buffered())
+	case httpd.EventTimeout:
+		ended, ping := s.timeout()
+		if ended {
 			s.finish()
-			return
+			return time.Time{}, false
 		}
-		switch s.park(w.Park, end) {
-		case httpd.EventClosed:
-			return
-		case httpd.EventData:
-			// Streaming clients have nothing to say; drop what they send.
-			r := w.Reader()
-			_, _ = r.Discard(r.Buffered())
-		case httpd.EventTimeout:
-			ended, ping := s.timeout(end)
-			if ended {
-				s.finish()
-				return
+		if ping {
+			if !s.writePing() || !s.flush() {
+				return time.Time{}, false
 			}
-			if ping {
-				if !s.writePing() || !s.flush() {
-					return
-				}
-				s.touch(time.Now())
-			}
+			s.touch(time.Now())
 		}
 	}
+	items, over := s.box.drain()
+	if over {
+		return time.Time{}, false // cut: the subscriber fell too far behind
+	}
+	for _, it := range items {
+		if !s.writeMessage(it.m) {
+			return time.Time{}, false
+		}
+		if it.deleted && it.remaining == 0 {
+			s.finish()
+			return time.Time{}, false
+		}
+		if !it.deleted {
+			s.touch(time.Now())
+		}
+	}
+	if len(items) == 0 {
+		if w.FlushPending() != nil {
+			return time.Time{}, false
+		}
+	} else if !s.flush() {
+		return time.Time{}, false
+	}
+	if stopping(w.Stopping()) || stopping(s.Retired) {
+		s.finish()
+		return time.Time{}, false
+	}
+	return s.wait(), true
 }
 
 // beginDirect takes the socket for a flusher; before the head is out the

@@ -40,13 +40,22 @@ func (s *WebSocket) frame(m *hub.Message) []byte {
 	})
 }
 
-// Serve runs the connection until it ends, then closes it.
+// Serve runs the connection: the start here, then one turn per event
+// (httpd.Conn.Run); the connection closes when it ends.
 func (s *WebSocket) Serve() {
+	if s.start() {
+		s.C.Run(s.step)
+	}
+}
+
+// start attaches to the channels and writes the header and the replay,
+// under mu.
+func (s *WebSocket) start() bool {
 	c := s.C
-	defer c.Close()
 	s.ping = s.Ping
 	s.open(c.Waker().Wake, s.direct)
-	defer s.close()
+	defer s.mu.Unlock()
+	c.OnDone(s.cleanup)
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
 	if err != nil {
 		status, explain := 500, "Internal server error"
@@ -54,9 +63,9 @@ func (s *WebSocket) Serve() {
 			status, explain = 403, err.Error()
 		}
 		_, _ = c.Write(wsframe.CloseFrame(status, explain))
-		return
+		return false
 	}
-	defer s.Hub.Detach(sub)
+	s.sub = sub
 
 	var out [][]byte
 	if len(s.T.Header) > 0 {
@@ -68,68 +77,74 @@ func (s *WebSocket) Serve() {
 		}
 	}
 	if len(out) > 0 && c.WriteBuffers(net.Buffers(out)) != nil {
-		return
+		return false
 	}
-	now := time.Now()
-	var end time.Time
-	if s.TTL > 0 {
-		end = now.Add(s.TTL)
-	}
-	s.touch(now)
-	for {
-		items, over := s.box.drain()
-		if over {
-			return
+	s.startClock(s.TTL)
+	return true
+}
+
+func (s *WebSocket) cleanup() {
+	s.end(s.Hub)
+	_ = s.C.Close()
+}
+
+// step acts on ev, then writes what is queued; false ends the connection.
+func (s *WebSocket) step(ev httpd.Event) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.C
+	switch ev {
+	case httpd.EventClosed:
+		return time.Time{}, false
+	case httpd.EventData:
+		if !s.readFrames() {
+			return time.Time{}, false
 		}
-		// All queued frames go out in one syscall.
-		out = out[:0]
-		ended := false
-		for _, it := range items {
-			out = append(out, s.frame(it.m))
-			if it.deleted && it.remaining == 0 {
-				ended = true
-				break
-			}
-			if !it.deleted {
-				s.touch(time.Now())
-			}
-		}
-		if len(out) > 0 {
-			if c.WriteBuffers(net.Buffers(out)) != nil {
-				return
-			}
-		} else if c.FlushPending() != nil {
-			return
-		}
+	case httpd.EventTimeout:
+		ended, ping := s.timeout()
 		if ended {
 			s.finish()
-			return
+			return time.Time{}, false
 		}
-		if stopping(c.Stopping()) || stopping(s.Retired) {
-			s.finish()
-			return
-		}
-		switch s.park(c.Park, end) {
-		case httpd.EventClosed:
-			return
-		case httpd.EventData:
-			if !s.readFrames() {
-				return
+		if ping {
+			if _, err := c.Write(wsframe.PingFrame); err != nil {
+				return time.Time{}, false
 			}
-		case httpd.EventTimeout:
-			ended, ping := s.timeout(end)
-			if ended {
-				s.finish()
-				return
-			}
-			if ping {
-				if _, err := c.Write(wsframe.PingFrame); err != nil {
-					return
-				}
-				s.touch(time.Now())
-			}
+			s.touch(time.Now())
 		}
 	}
+	items, over := s.box.drain()
+	if over {
+		return time.Time{}, false
+	}
+	// All queued frames go out in one syscall.
+	out := s.dout[:0]
+	ended := false
+	for _, it := range items {
+		out = append(out, s.frame(it.m))
+		if it.deleted && it.remaining == 0 {
+			ended = true
+			break
+		}
+		if !it.deleted {
+			s.touch(time.Now())
+		}
+	}
+	if len(out) > 0 {
+		err := c.WriteBuffers(net.Buffers(out))
+		clear(out)
+		s.dout = out[:0]
+		if err != nil {
+			return time.Time{}, false
+		}
+	} else if c.FlushPending() != nil {
+		return time.Time{}, false
+	}
+	if ended || stopping(c.Stopping()) || stopping(s.Retired) {
+		s.finish()
+		return time.Time{}, false
+	}
+	return s.wait(), true
 }
 
 // direct writes queued live frames from a flusher without blocking.

@@ -58,7 +58,8 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	binPath = filepath.Join(tmp, "pushstream")
-	cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pushstream")
+	args := append(append([]string{"build"}, serverBuildFlags...), "-o", binPath, "./cmd/pushstream")
+	cmd := exec.Command("go", args...)
 	cmd.Dir = moduleRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		buildErr = fmt.Errorf("go build ./cmd/pushstream: %w\n%s", err, out)
@@ -389,7 +390,12 @@ func Start(t testing.TB, c Conf) *Server {
 		s.err = s.cmd.Wait()
 		close(s.done)
 	}()
-	t.Cleanup(func() { s.Stop(t) })
+	t.Cleanup(func() {
+		s.Stop(t)
+		if strings.Contains(s.stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("the server reported a data race:\n%s", s.stderr)
+		}
+	})
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
