@@ -184,3 +184,48 @@ func (c *conn) armWrite() {
 	c.ws.writeDeadline = now.Add(d)
 	_ = c.nc.SetWriteDeadline(c.ws.writeDeadline)
 }
+
+// writeNow writes bufs for the connection goroutine (write side held):
+// first one non-blocking writev, then, for what the socket did not take,
+// the blocking path with the send timeout.
+func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
+	var sent int64
+	if rc := c.rawConn(); rc != nil {
+		var n int
+		var werr error
+		if err := rc.Write(func(fd uintptr) bool {
+			n, werr = writev(fd, bufs)
+			return true
+		}); err != nil {
+			return 0, err
+		}
+		if werr != nil && !errors.Is(werr, syscall.EAGAIN) && !errors.Is(werr, syscall.EINTR) {
+			return 0, werr
+		}
+		if n > 0 {
+			sent = int64(n)
+			bufs = skipBytes(bufs, n)
+		}
+		if len(bufs) == 0 {
+			c.sent += sent
+			return sent, nil
+		}
+	}
+	c.armWrite()
+	n, err := bufs.WriteTo(c.nc)
+	sent += n
+	c.sent += sent
+	return sent, err
+}
+
+// skipBytes drops the first n bytes of bufs.
+func skipBytes(bufs net.Buffers, n int) net.Buffers {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 && n > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
+}

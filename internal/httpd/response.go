@@ -360,10 +360,7 @@ func (w *Response) write(bufs net.Buffers) error {
 	}
 	err := w.c.lockWrite()
 	if err == nil {
-		w.c.armWrite()
-		var n int64
-		n, err = bufs.WriteTo(w.c.nc)
-		w.c.sent += n
+		_, err = w.c.writeNow(bufs)
 	}
 	w.c.unlockWrite()
 	if err != nil {

@@ -24,7 +24,11 @@ func writev(fd uintptr, bufs net.Buffers) (int, error) {
 	if len(vec) == 0 {
 		return 0, nil
 	}
-	n, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vec[0])), uintptr(len(vec)))
+	// RawSyscall: the socket is non-blocking, so the call never waits; a
+	// plain Syscall would let the runtime hand our P to another thread
+	// when a loopback write takes longer than sysmon's 20 µs tick, and
+	// every such hand-off costs context switches.
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vec[0])), uintptr(len(vec)))
 	if errno != 0 {
 		return int(n), errno
 	}
