@@ -25,6 +25,7 @@ fuzz ./internal/format FuzzTemplate
 fuzz ./internal/format FuzzParseHTTPDate
 fuzz ./internal/wsframe FuzzParser
 fuzz ./internal/httpd FuzzRequest
+fuzz ./internal/httpd FuzzReadRequest
 fuzz ./internal/auth FuzzParseClaims
 fuzz ./internal/auth FuzzVerify
 

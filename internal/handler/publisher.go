@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pushstream/pushstream/internal/format"
@@ -143,11 +144,13 @@ func (h *Handler) publish(w *httpd.Response, r *http.Request, rt *router.Route, 
 		return
 	}
 	p := hub.Publish{Text: body, Store: rt.Settings.StoreMessages}
+	// Header values share one string with the whole request head
+	// (httpd/reqhead.go): clone what a stored message keeps.
 	if v, ok := r.Header["Event-Id"]; ok && len(v) > 0 {
-		p.EventID, p.HasEventID = v[0], true
+		p.EventID, p.HasEventID = strings.Clone(v[0]), true
 	}
 	if v, ok := r.Header["Event-Type"]; ok && len(v) > 0 {
-		p.EventType, p.HasEventType = v[0], true
+		p.EventType, p.HasEventType = strings.Clone(v[0]), true
 	}
 	// A subscriber whose request arrived before this publish must get it
 	// (nginx handles requests in arrival order; httpd/arrivals.go). Only

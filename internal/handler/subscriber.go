@@ -196,7 +196,9 @@ func replayPoint(r *http.Request, rt *router.Route) hub.ReplayPoint {
 		}
 	}
 	if v, ok := r.Header["Last-Event-Id"]; ok && len(v) > 0 {
-		p.EventID, p.HasEventID = v[0], true
+		// A clone: the value shares one string with the whole request head
+		// (httpd/reqhead.go), which a long-lived subscriber must not keep.
+		p.EventID, p.HasEventID = strings.Clone(v[0]), true
 	}
 	return p
 }

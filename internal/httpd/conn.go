@@ -27,7 +27,7 @@ var errHeaderTooLarge = errors.New("httpd: request header too large")
 // its inline array, then the socket, within an optional byte limit.
 type connReader struct {
 	nc       net.Conn
-	raw      syscall.RawConn // with nonblock: read without waiting (suspend.go)
+	raw      syscall.RawConn // plain sockets: raw reads (suspend.go)
 	nonblock bool
 	pending  [16]byte
 	pn, po   int
@@ -55,9 +55,12 @@ func (r *connReader) Read(p []byte) (int, error) {
 	}
 	var n int
 	var err error
-	if r.nonblock {
+	switch {
+	case r.nonblock:
 		n, err = readRaw(r.raw, p)
-	} else {
+	case r.raw != nil:
+		n, err = readWait(r.raw, p)
+	default:
 		n, err = r.nc.Read(p)
 	}
 	r.remain -= int64(n)
@@ -102,6 +105,23 @@ type conn struct {
 	timer     *time.Timer   // kicks at the suspended response's deadline
 	watchedFD int32         // socket descriptor + 1 while in the idle poller
 	remote    string        // RemoteAddr().String(), computed once
+	readDL    time.Time     // read deadline we armed last; zero: unknown (Wake may have moved it)
+}
+
+// setReadDeadline arms the read deadline and remembers it.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.readDL = t
+	_ = c.nc.SetReadDeadline(t)
+}
+
+// armReadWithin makes sure a read is cut after between d/2 and d. Re-arming
+// costs a runtime timer update, so a deadline already in that window stays.
+func (c *conn) armReadWithin(d time.Duration) {
+	now := time.Now()
+	if left := c.readDL.Sub(now); !c.readDL.IsZero() && left >= d/2 && left <= d {
+		return
+	}
+	c.setReadDeadline(now.Add(d))
 }
 
 func (c *conn) reader() *bufio.Reader {
@@ -150,7 +170,7 @@ func (c *conn) logger() *slog.Logger {
 func (c *conn) serve() {
 	// Look the socket up once, before other goroutines (publishers checking
 	// hot connections, flushers) may ask for it.
-	c.rawConn()
+	c.cr.raw = c.rawConn()
 	c.serveLoop()
 }
 
@@ -234,7 +254,7 @@ func (c *conn) waitRequest() bool {
 }
 
 func (c *conn) readRequest() (*http.Request, error) {
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
+	c.setReadDeadline(time.Now().Add(c.srv.headerTimeout()))
 	if !c.headArmed {
 		c.beginHead()
 	}
@@ -242,7 +262,7 @@ func (c *conn) readRequest() (*http.Request, error) {
 	if c.arriving && !c.headBuffered() {
 		c.settle() // a head that trickles in must not hold publishers (arrivals.go)
 	}
-	req, err := http.ReadRequest(c.reader())
+	req, err := readRequest(c.reader())
 	c.cr.limited = false
 	// The header deadline is left armed: every later read (body, Park) arms
 	// its own, and a deadline change costs a runtime timer update.
@@ -335,8 +355,7 @@ func (c *conn) drainBody(body io.ReadCloser) bool {
 	if cr, ok := body.(*continueReader); ok && !cr.sent {
 		return false // the client still waits for "100 Continue": just close
 	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.headerTimeout()))
-	defer func() { _ = c.nc.SetReadDeadline(time.Time{}) }()
+	// body is a timeoutBody: each read that reaches the socket is bounded.
 	n, err := io.CopyN(io.Discard, body, maxDrain+1)
 	return n <= maxDrain && errors.Is(err, io.EOF)
 }

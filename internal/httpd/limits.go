@@ -274,7 +274,7 @@ type timeoutBody struct {
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
 	// Armed before each read, never cleared: the next reader arms its own.
-	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.srv.bodyTimeout()))
+	b.c.armReadWithin(b.c.srv.bodyTimeout())
 	return b.body.Read(p)
 }
 

@@ -119,6 +119,7 @@ func (c *conn) park(w *Waker, deadline time.Time) (Event, error) {
 			return EventData, nil
 		}
 		c.seen = b
+		c.readDL = time.Time{} // Wake moves it behind our back
 		if err := c.nc.SetReadDeadline(deadline); err != nil {
 			return EventClosed, fmt.Errorf("park: set deadline: %w", err)
 		}

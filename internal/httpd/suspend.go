@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // A long-lived response (a subscriber) spends nearly all its life waiting.
@@ -228,7 +229,7 @@ func (c *conn) readNow() (got bool, err error) {
 	if b >= br.Size() {
 		return false, errInputFull
 	}
-	c.cr.raw, c.cr.nonblock = c.rawConn(), true
+	c.cr.nonblock = true
 	_, err = br.Peek(b + 1)
 	c.cr.nonblock = false
 	if br.Buffered() > b {
@@ -295,4 +296,40 @@ func (c *conn) abandon(w *Response) {
 	c.cur.Store(c.idle)
 	c.body = nil
 	w.runDone()
+}
+
+// readWait reads like net.Conn.Read (waiting for data, honouring the read
+// deadline) but issues read(2) as a raw syscall: the socket is
+// non-blocking, so the runtime need not hand our P to another thread when
+// the call is slow, which costs context switches on a busy single core.
+func readWait(rc syscall.RawConn, p []byte) (int, error) {
+	var n int
+	var err error
+	cerr := rc.Read(func(fd uintptr) bool {
+		for {
+			r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			switch errno {
+			case 0:
+				n, err = int(r), nil
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				return false // wait for readability, then try again
+			default:
+				n, err = 0, errno
+			}
+			return true
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case n > 0:
+		return n, nil
+	case cerr != nil:
+		return 0, cerr
+	case len(p) == 0:
+		return 0, nil
+	}
+	return 0, io.EOF
 }
