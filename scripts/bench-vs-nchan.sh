@@ -31,6 +31,7 @@ scenarios=(
   "fanout ws 1000x2000x100B|fanout -mode ws -subs 1000 -messages 2000 -size 100 -publishers 1 -timeout 30s -duration 30s"
   "fanout ws delayed-ack|fanout -mode ws -subs 1000 -messages 2000 -size 100 -publishers 1 -delayed-ack -timeout 30s -duration 30s"
   "channels 5000x2|channels -channels 5000 -messages 50000 -timeout 30s -duration 30s"
+  "channels 5000x2 4 publishers|channels -channels 5000 -messages 50000 -publishers 4 -timeout 30s -duration 30s"
   "pubonly 4 publishers|pubonly -messages 200000 -publishers 4 -duration 30s"
 )
 

@@ -93,7 +93,7 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 	var n int
 	var werr error
 	cerr := c.rawConn().Write(func(fd uintptr) bool {
-		n, werr = writev(fd, bufs)
+		n, werr = writev(fd, bufs, false)
 		return true // never wait for writability: that is the goroutine's job
 	})
 	if cerr != nil {
@@ -194,7 +194,7 @@ func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
 		var n int
 		var werr error
 		if err := rc.Write(func(fd uintptr) bool {
-			n, werr = writev(fd, bufs)
+			n, werr = writev(fd, bufs, true)
 			return true
 		}); err != nil {
 			return 0, err

@@ -1,6 +1,7 @@
-// Package httpd is pushstream's HTTP/1.x wire layer. It parses requests with
-// the standard library (http.ReadRequest) and writes responses itself, so that
-// the bytes the spec pins come out exactly: nginx reason phrases, header names
+// Package httpd is pushstream's HTTP/1.x wire layer. It parses request heads
+// itself (reqhead.go: the same *http.Request as http.ReadRequest, fuzzed
+// against it, with a handful of allocations) and writes responses itself, so
+// that the bytes the spec pins come out exactly: nginx reason phrases, header names
 // in the caller's case, one HTTP chunk per piece flushed at once, gzip with a
 // sync flush per piece, the nginx 413 page, HTTP/1.0 clients without Host.
 //

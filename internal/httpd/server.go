@@ -14,9 +14,10 @@ import (
 	"time"
 )
 
-// Handler serves one request. r comes from http.ReadRequest with RemoteAddr
-// set. The handler runs on the connection's only goroutine; it may block
-// (Response.Park) and must return when the server is stopping.
+// Handler serves one request. r is what http.ReadRequest would return
+// (reqhead.go), with RemoteAddr set. The handler runs on the connection's
+// goroutine; a long-lived response continues in Response.Run, and must end
+// when the server is stopping.
 type Handler interface {
 	ServeHTTP1(w *Response, r *http.Request)
 }

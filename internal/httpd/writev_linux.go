@@ -7,7 +7,12 @@ import (
 )
 
 // writev is one non-blocking writev(2) of bufs (at most 1024 buffers).
-func writev(fd uintptr, bufs net.Buffers) (int, error) {
+// raw issues it as a raw syscall: the runtime then never hands our P to
+// another thread for it (see conn.writeNow). Flushers pass false on
+// purpose: a fan-out is a long run of writes, and a slow one letting the
+// runtime hand the P over is what gets the network polled, so publishers
+// are read in the middle of a fan-out instead of after it.
+func writev(fd uintptr, bufs net.Buffers, raw bool) (int, error) {
 	var iov [64]syscall.Iovec
 	vec := iov[:0]
 	for _, b := range bufs {
@@ -24,11 +29,11 @@ func writev(fd uintptr, bufs net.Buffers) (int, error) {
 	if len(vec) == 0 {
 		return 0, nil
 	}
-	// RawSyscall: the socket is non-blocking, so the call never waits; a
-	// plain Syscall would let the runtime hand our P to another thread
-	// when a loopback write takes longer than sysmon's 20 µs tick, and
-	// every such hand-off costs context switches.
-	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vec[0])), uintptr(len(vec)))
+	call := syscall.Syscall
+	if raw {
+		call = syscall.RawSyscall
+	}
+	n, _, errno := call(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vec[0])), uintptr(len(vec)))
 	if errno != 0 {
 		return int(n), errno
 	}
