@@ -485,16 +485,7 @@ func TestReadRequestAllocs(t *testing.T) {
 }
 
 func FuzzReadRequest(f *testing.F) {
-	for _, seed := range []string{
-		// FuzzRequest's seeds.
-		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET / HTTP/1.0\r\n\r\n",
-		"POST /pub?id=a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
-		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-		"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n\x81\x85\xbd\xd0\xe5\x2a\xd5\xb5\x89\x46\xd2",
-		"GET / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
-		"\x00\xff\r\n\r\n",
-	} {
+	for _, seed := range requestSeeds {
 		f.Add(seed)
 	}
 	for _, seed := range rhRequests {

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushstream/pushstream/internal/httpd"
 	"github.com/pushstream/pushstream/internal/hub"
 )
 
@@ -76,6 +77,67 @@ func (l *live) timeout() (ended, ping bool) {
 	}
 	next := l.nextPing()
 	return false, !next.IsZero() && !now.Before(next)
+}
+
+// session is what differs between the live modes (streaming and
+// eventsource, websocket); turn is the step they share.
+type session interface {
+	onClientData() bool          // the client sent bytes; false ends
+	queueMessage(m *hub.Message) // add m to the next write
+	writeQueued() bool           // write what is queued, or output left pending
+	sendPing() bool
+	finish() // footer, then the end of the response
+	stopped() bool
+}
+
+// turn is one step (httpd.Step) of a live subscriber: act on ev, then write
+// everything the mailbox holds in one go. Runs under mu.
+func (l *live) turn(s session, ev httpd.Event) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch ev {
+	case httpd.EventClosed:
+		return time.Time{}, false
+	case httpd.EventData:
+		if !s.onClientData() {
+			return time.Time{}, false
+		}
+	case httpd.EventTimeout:
+		ended, ping := l.timeout()
+		if ended {
+			s.finish()
+			return time.Time{}, false
+		}
+		if ping {
+			if !s.sendPing() {
+				return time.Time{}, false
+			}
+			l.touch(time.Now())
+		}
+	}
+	items, over := l.box.drain()
+	if over {
+		return time.Time{}, false // cut: the subscriber fell too far behind
+	}
+	ended := false
+	for _, it := range items {
+		s.queueMessage(it.m)
+		if it.deleted && it.remaining == 0 {
+			ended = true // the channel was deleted: its footer ends us
+			break
+		}
+		if !it.deleted {
+			l.touch(time.Now())
+		}
+	}
+	if !s.writeQueued() {
+		return time.Time{}, false
+	}
+	if ended || s.stopped() {
+		s.finish()
+		return time.Time{}, false
+	}
+	return l.wait(), true
 }
 
 // takeDirect is the flusher's side: when the connection is waiting

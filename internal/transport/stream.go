@@ -78,60 +78,27 @@ func (s *Stream) start() bool {
 
 func (s *Stream) cleanup() { s.end(s.Hub) }
 
-// step acts on ev, then writes what is queued; false ends the response.
-func (s *Stream) step(ev httpd.Event) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := s.W
-	switch ev {
-	case httpd.EventClosed:
-		return time.Time{}, false
-	case httpd.EventData:
-		// Streaming clients have nothing to say; drop what they send.
-		r := w.Reader()
-		_, _ = r.Discard(r.Buffered())
-	case httpd.EventTimeout:
-		ended, ping := s.timeout()
-		if ended {
-			s.finish()
-			return time.Time{}, false
-		}
-		if ping {
-			if !s.writePing() || !s.flush() {
-				return time.Time{}, false
-			}
-			s.touch(time.Now())
-		}
-	}
-	items, over := s.box.drain()
-	if over {
-		return time.Time{}, false // cut: the subscriber fell too far behind
-	}
-	for _, it := range items {
-		if !s.writeMessage(it.m) {
-			return time.Time{}, false
-		}
-		if it.deleted && it.remaining == 0 {
-			s.finish()
-			return time.Time{}, false
-		}
-		if !it.deleted {
-			s.touch(time.Now())
-		}
-	}
-	if len(items) == 0 {
-		if w.FlushPending() != nil {
-			return time.Time{}, false
-		}
-	} else if !s.flush() {
-		return time.Time{}, false
-	}
-	if stopping(w.Stopping()) || stopping(s.Retired) {
-		s.finish()
-		return time.Time{}, false
-	}
-	return s.wait(), true
+func (s *Stream) step(ev httpd.Event) (time.Time, bool) { return s.turn(s, ev) }
+
+// Streaming clients have nothing to say; drop what they send.
+func (s *Stream) onClientData() bool {
+	r := s.W.Reader()
+	_, _ = r.Discard(r.Buffered())
+	return true
 }
+
+func (s *Stream) queueMessage(m *hub.Message) { s.writeMessage(m) }
+
+func (s *Stream) writeQueued() bool {
+	if len(s.pending) == 0 {
+		return s.W.FlushPending() == nil
+	}
+	return s.flush()
+}
+
+func (s *Stream) sendPing() bool { return s.writePing() && s.flush() }
+
+func (s *Stream) stopped() bool { return stopping(s.W.Stopping()) || stopping(s.Retired) }
 
 // beginDirect takes the socket for a flusher; before the head is out the
 // first piece is the connection goroutine's job.

@@ -88,64 +88,29 @@ func (s *WebSocket) cleanup() {
 	_ = s.C.Close()
 }
 
-// step acts on ev, then writes what is queued; false ends the connection.
-func (s *WebSocket) step(ev httpd.Event) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.C
-	switch ev {
-	case httpd.EventClosed:
-		return time.Time{}, false
-	case httpd.EventData:
-		if !s.readFrames() {
-			return time.Time{}, false
-		}
-	case httpd.EventTimeout:
-		ended, ping := s.timeout()
-		if ended {
-			s.finish()
-			return time.Time{}, false
-		}
-		if ping {
-			if _, err := c.Write(wsframe.PingFrame); err != nil {
-				return time.Time{}, false
-			}
-			s.touch(time.Now())
-		}
+func (s *WebSocket) step(ev httpd.Event) (time.Time, bool) { return s.turn(s, ev) }
+
+func (s *WebSocket) onClientData() bool { return s.readFrames() }
+
+func (s *WebSocket) queueMessage(m *hub.Message) { s.dout = append(s.dout, s.frame(m)) }
+
+// writeQueued sends all queued frames in one syscall.
+func (s *WebSocket) writeQueued() bool {
+	if len(s.dout) == 0 {
+		return s.C.FlushPending() == nil
 	}
-	items, over := s.box.drain()
-	if over {
-		return time.Time{}, false
-	}
-	// All queued frames go out in one syscall.
-	out := s.dout[:0]
-	ended := false
-	for _, it := range items {
-		out = append(out, s.frame(it.m))
-		if it.deleted && it.remaining == 0 {
-			ended = true
-			break
-		}
-		if !it.deleted {
-			s.touch(time.Now())
-		}
-	}
-	if len(out) > 0 {
-		err := c.WriteBuffers(net.Buffers(out))
-		clear(out)
-		s.dout = out[:0]
-		if err != nil {
-			return time.Time{}, false
-		}
-	} else if c.FlushPending() != nil {
-		return time.Time{}, false
-	}
-	if ended || stopping(c.Stopping()) || stopping(s.Retired) {
-		s.finish()
-		return time.Time{}, false
-	}
-	return s.wait(), true
+	err := s.C.WriteBuffers(net.Buffers(s.dout))
+	clear(s.dout)
+	s.dout = s.dout[:0]
+	return err == nil
 }
+
+func (s *WebSocket) sendPing() bool {
+	_, err := s.C.Write(wsframe.PingFrame)
+	return err == nil
+}
+
+func (s *WebSocket) stopped() bool { return stopping(s.C.Stopping()) || stopping(s.Retired) }
 
 // direct writes queued live frames from a flusher without blocking.
 func (s *WebSocket) direct() bool {
