@@ -57,19 +57,19 @@ func (c *Config) defaults() {
 }
 
 // Reconfigure applies the limits and timings of a reloaded configuration.
-// The memory budget and the events channel keep their start-up values
-// (config.md §1: the zone size cannot change without a restart), and so
-// does the wildcard prefix, which is read without the lock.
+// Only the reloadable fields are written: the memory budget, the events
+// channel, the wildcard prefix, the tick and trash timings, the clock and
+// the broker keep their start-up values (config.md §1: the zone size cannot
+// change without a restart), and several of them are read without the lock,
+// so they must not be rewritten even with the same value.
 func (h *Hub) Reconfigure(c Config) {
+	c.defaults()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c.MemoryBudget = h.cfg.MemoryBudget
-	c.EventsChannelID = h.cfg.EventsChannelID
-	c.WildcardPrefix = h.cfg.WildcardPrefix // read without the lock
-	c.TickInterval = h.cfg.TickInterval
-	c.TrashDelay = h.cfg.TrashDelay
-	c.Now = h.cfg.Now
-	c.Broker = h.cfg.Broker
-	c.defaults()
-	h.cfg = c
+	h.cfg.ChannelInactivity = c.ChannelInactivity
+	h.cfg.MessageTTL = c.MessageTTL
+	h.cfg.MaxSubscribersPerChannel = c.MaxSubscribersPerChannel
+	h.cfg.MaxStoredPerChannel = c.MaxStoredPerChannel
+	h.cfg.MaxChannels = c.MaxChannels
+	h.cfg.MaxWildcardChannels = c.MaxWildcardChannels
 }
