@@ -90,34 +90,35 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 	if total == 0 {
 		return false, nil
 	}
-	var n int
-	var werr error
-	cerr := c.rawConn().Write(func(fd uintptr) bool {
-		n, werr = writev(fd, bufs, false)
-		return true // never wait for writability: that is the goroutine's job
-	})
+	n, cerr, werr := tryWritev(c.rawConn(), bufs, false)
 	if cerr != nil {
 		return false, errDirectClosed
 	}
-	if werr != nil && !errors.Is(werr, syscall.EAGAIN) && !errors.Is(werr, syscall.EINTR) {
+	if werr != nil {
 		return false, fmt.Errorf("httpd: direct write: %w", werr)
-	}
-	if n < 0 {
-		n = 0
 	}
 	c.sent += int64(n)
 	if n == total {
 		return false, nil
 	}
-	for _, b := range bufs {
-		if n >= len(b) {
-			n -= len(b)
-			continue
-		}
-		c.ws.pending = append(c.ws.pending, b[n:]...)
-		n = 0
+	for _, b := range skipBytes(bufs, n) {
+		c.ws.pending = append(c.ws.pending, b...)
 	}
 	return true, nil
+}
+
+// tryWritev is one non-blocking writev on rc, never waiting for
+// writability. n >= 0 is what the socket took (0 when it was full); cerr:
+// the connection is closed; werr: the write failed.
+func tryWritev(rc syscall.RawConn, bufs net.Buffers, raw bool) (n int, cerr, werr error) {
+	cerr = rc.Write(func(fd uintptr) bool {
+		n, werr = writev(fd, bufs, raw)
+		return true
+	})
+	if errors.Is(werr, syscall.EAGAIN) || errors.Is(werr, syscall.EINTR) {
+		werr = nil
+	}
+	return max(n, 0), cerr, werr
 }
 
 // TryBeginDirect takes the response for a direct writer. It fails when the
@@ -191,15 +192,11 @@ func (c *conn) armWrite() {
 func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
 	var sent int64
 	if rc := c.rawConn(); rc != nil {
-		var n int
-		var werr error
-		if err := rc.Write(func(fd uintptr) bool {
-			n, werr = writev(fd, bufs, true)
-			return true
-		}); err != nil {
-			return 0, err
+		n, cerr, werr := tryWritev(rc, bufs, true)
+		if cerr != nil {
+			return 0, cerr
 		}
-		if werr != nil && !errors.Is(werr, syscall.EAGAIN) && !errors.Is(werr, syscall.EINTR) {
+		if werr != nil {
 			return 0, werr
 		}
 		if n > 0 {

@@ -249,14 +249,7 @@ func (c *conn) readNow() (got bool, err error) {
 func readRaw(rc syscall.RawConn, p []byte) (int, error) {
 	var n int
 	var err error
-	cerr := rc.Control(func(fd uintptr) {
-		for {
-			n, err = syscall.Read(int(fd), p)
-			if err != syscall.EINTR {
-				return
-			}
-		}
-	})
+	cerr := rc.Control(func(fd uintptr) { n, err = readOnce(fd, p) })
 	switch {
 	case cerr != nil:
 		return 0, cerr
@@ -306,20 +299,12 @@ func readWait(rc syscall.RawConn, p []byte) (int, error) {
 	var n int
 	var err error
 	cerr := rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			switch errno {
-			case 0:
-				n, err = int(r), nil
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // wait for readability, then try again
-			default:
-				n, err = 0, errno
-			}
-			return true
+		n, err = readOnce(fd, p)
+		if err == syscall.EAGAIN {
+			err = nil // wait for readability (or the deadline: cerr), then try again
+			return false
 		}
+		return true
 	})
 	switch {
 	case err != nil:
@@ -332,4 +317,23 @@ func readWait(rc syscall.RawConn, p []byte) (int, error) {
 		return 0, nil
 	}
 	return 0, io.EOF
+}
+
+// readOnce is one read(2) on a non-blocking socket as a raw syscall (the
+// call never waits, so the runtime need not hand our P to another thread),
+// retried on EINTR.
+func readOnce(fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch errno {
+		case 0:
+			return int(r), nil
+		case syscall.EINTR:
+			continue
+		}
+		return 0, errno
+	}
 }
