@@ -27,7 +27,7 @@ func runConnect(o *Options, res *Result) error {
 		go func() {
 			defer wg.Done()
 			s := newSubscriber(o, r, w, 0, nil)
-			s.buf = make([]byte, o.ReadBuf)
+			buf := make([]byte, o.ReadBuf)
 			hist := r.hists.Shard(w)
 			for time.Now().Before(stopAt) {
 				i := int(next.Add(1) - 1)
@@ -36,7 +36,7 @@ func runConnect(o *Options, res *Result) error {
 				}
 				s.path = o.subPath(o.channel(i % o.Channels))
 				t0 := time.Now()
-				if err := s.connectOnce(); err != nil {
+				if err := s.connectOnce(buf); err != nil {
 					errCount.Add(1)
 					mu.Lock()
 					if firstErr == nil {
@@ -66,7 +66,7 @@ func runConnect(o *Options, res *Result) error {
 
 // connectOnce dials, subscribes, waits for the first answer byte and resets
 // the connection.
-func (s *subscriber) connectOnce() error {
+func (s *subscriber) connectOnce(buf []byte) error {
 	c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
 	if err != nil {
 		return fmt.Errorf("connect: dial: %w", err)
@@ -77,20 +77,19 @@ func (s *subscriber) connectOnce() error {
 		}
 		c.Close()
 	}()
-	s.conn = c
 	c.SetDeadline(time.Now().Add(s.o.Timeout))
-	if err := s.sendRequest(); err != nil {
-		return err
+	if _, err := c.Write(s.request()); err != nil {
+		return fmt.Errorf("connect %s: write request: %w", s.path, err)
 	}
 	n := 0
 	for {
-		m, err := c.Read(s.buf[n:])
+		m, err := c.Read(buf[n:])
 		n += m
 		if s.o.Mode != ModeWS && n > 0 {
 			return nil
 		}
-		if end := bytes.Index(s.buf[:n], crlfcrlf); end >= 0 {
-			if err := parseHead(s.buf[:end+4], &s.head); err != nil {
+		if end := bytes.Index(buf[:n], crlfcrlf); end >= 0 {
+			if err := parseHead(buf[:end+4], &s.head); err != nil {
 				return fmt.Errorf("connect %s: %w", s.path, err)
 			}
 			if s.head.status != 101 {
@@ -101,7 +100,7 @@ func (s *subscriber) connectOnce() error {
 		if err != nil {
 			return fmt.Errorf("connect %s: read: %w", s.path, err)
 		}
-		if n == len(s.buf) {
+		if n == len(buf) {
 			return fmt.Errorf("connect %s: %w", s.path, errHeadTooLarge)
 		}
 	}

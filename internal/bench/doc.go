@@ -12,6 +12,8 @@
 // work. From the marker they get the publish time (latency) and the sequence
 // number (exact loss, duplication and reordering per subscriber).
 //
-// Hot-path rules: one small read buffer per subscriber, parsing in place, no
-// allocation per message, latencies into a preallocated log-linear histogram.
+// Hot-path rules: subscribers are raw sockets read by a few epoll event
+// loops (evloop.go) into one buffer per loop, parsed in place, with no
+// allocation per message; latencies go into a preallocated log-linear
+// histogram. Linux only (epoll, /proc, sched_setaffinity).
 package bench

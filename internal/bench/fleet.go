@@ -3,25 +3,29 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
-// fleet is the set of subscribers of a scenario.
+// fleet is the set of subscribers of a scenario, read by a few event loops.
 type fleet struct {
-	o    *Options
-	r    *run
-	subs []*subscriber
-	byCh [][]*subscriber
-	wg   sync.WaitGroup
+	o     *Options
+	r     *run
+	subs  []*subscriber
+	byCh  [][]*subscriber
+	loops []*evloop
+	procs int // GOMAXPROCS to restore on stop, 0 if unchanged
 }
 
 // dialWorkers bounds concurrent connection setups.
 const dialWorkers = 8
 
 // startFleet connects n subscribers, subscriber i on channel chOf(i), each
-// checking publishers 0..pubs-1 with sequence numbers up to maxSeq.
+// checking publishers 0..pubs-1 with sequence numbers up to maxSeq, then
+// starts the event loops that read them.
 func startFleet(o *Options, r *run, n int, chOf func(int) int, pubs int, maxSeq int64) (*fleet, error) {
 	f := &fleet{o: o, r: r, subs: make([]*subscriber, n), byCh: make([][]*subscriber, o.Channels)}
 	for i := range f.subs {
@@ -30,10 +34,24 @@ func startFleet(o *Options, r *run, n int, chOf func(int) int, pubs int, maxSeq 
 		f.subs[i] = s
 		f.byCh[ch] = append(f.byCh[ch], s)
 	}
+	if err := f.dialAll(); err != nil {
+		f.stop()
+		return nil, fmt.Errorf("connect subscribers: %w", err)
+	}
+	// Answers that arrived meanwhile wait in the socket buffers.
+	if err := f.startLoops(); err != nil {
+		f.stop()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *fleet) dialAll() error {
 	var next atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
 	var dialers sync.WaitGroup
+	n := len(f.subs)
 	for w := 0; w < dialWorkers; w++ {
 		dialers.Add(1)
 		go func() {
@@ -43,8 +61,7 @@ func startFleet(o *Options, r *run, n int, chOf func(int) int, pubs int, maxSeq 
 				if i >= n {
 					return
 				}
-				s := f.subs[i]
-				if err := s.dial(); err != nil {
+				if err := f.subs[i].dial(); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -53,33 +70,59 @@ func startFleet(o *Options, r *run, n int, chOf func(int) int, pubs int, maxSeq 
 					next.Store(int64(n)) // stop the other dialers
 					return
 				}
-				f.wg.Add(1)
-				go func() {
-					defer f.wg.Done()
-					s.loop()
-				}()
 			}
 		}()
 	}
 	dialers.Wait()
-	if firstErr != nil {
-		f.stop()
-		return nil, fmt.Errorf("connect subscribers: %w", firstErr)
-	}
-	return f, nil
+	return firstErr
 }
 
-// stop closes every connection and waits for the readers, after which their
-// checkers and timestamps may be read.
+// startLoops spreads the subscribers over o.Loops event loops. Each loop
+// blocks in epoll_wait on its own thread, so GOMAXPROCS gets one more P than
+// there are loops: the publishers and the coordinator run on it and are
+// never starved by a busy loop. Every loop made is started, even after an
+// error, so that stop is the one way to end them.
+func (f *fleet) startLoops() error {
+	var err error
+	for range f.o.Loops {
+		var l *evloop
+		if l, err = newEvloop(f.o.ReadBuf); err != nil {
+			break
+		}
+		f.loops = append(f.loops, l)
+	}
+	for i, s := range f.subs {
+		if err != nil {
+			break
+		}
+		err = f.loops[i%len(f.loops)].add(s)
+	}
+	if runtime.GOMAXPROCS(0) < len(f.loops)+1 {
+		f.procs = runtime.GOMAXPROCS(len(f.loops) + 1)
+	}
+	for _, l := range f.loops {
+		l.start()
+	}
+	return err
+}
+
+// stop ends the loops, which close every connection; afterwards the
+// subscribers' checkers and timestamps may be read.
 func (f *fleet) stop() {
+	for _, l := range f.loops {
+		l.stop()
+	}
 	for _, s := range f.subs {
-		if s != nil && s.conn != nil {
-			s.stop()
+		if s.loop == nil && s.fd >= 0 { // dialled but never handed to a loop
+			syscall.Close(s.fd)
+			s.fd = -1
 		}
 	}
-	f.wg.Wait()
+	if f.procs > 0 {
+		runtime.GOMAXPROCS(f.procs)
+		f.procs = 0
+	}
 }
-
 // firstError returns an error that ended a subscriber early, if any; only
 // valid after stop.
 func (f *fleet) firstError() error {

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +59,8 @@ type Options struct {
 	Children bool // add every descendant of PID to the RSS
 
 	Prefix  string // channel name prefix; unique per run by default
-	ReadBuf int    // bytes of each subscriber's read buffer
+	ReadBuf int    // bytes per subscriber read (one buffer per event loop); also the largest response head
+	Loops   int    // subscriber event loops; default GOMAXPROCS (1 with -cpu N)
 	// DelayedAck turns TCP quick-ack off on subscriber sockets so the kernel
 	// delays and merges ACKs: on loopback each ACK costs the reader a trip
 	// through the server socket's receive path.
@@ -102,7 +104,8 @@ func (o *Options) Defaults(scenario string) {
 		def(&o.Publishers, 4)
 	}
 	def(&o.Size, 100)
-	def(&o.ReadBuf, 4096)
+	def(&o.ReadBuf, 16384)
+	def(&o.Loops, runtime.GOMAXPROCS(0))
 	def(&o.Publishers, 1)
 	def(&o.Channels, 1)
 	if o.Duration <= 0 {

@@ -1,26 +1,23 @@
 package bench
 
 import (
-	"net"
 	"syscall"
+	"unsafe"
 )
 
-// setQuickAck sets TCP_QUICKACK (Linux) on c; errors are ignored because it
-// is only an optimisation.
-func setQuickAck(c net.Conn, on bool) {
-	tc, ok := c.(*net.TCPConn)
-	if !ok {
-		return
-	}
-	raw, err := tc.SyscallConn()
-	if err != nil {
-		return
-	}
+// setQuickAck sets TCP_QUICKACK (Linux) on a socket; errors are ignored
+// because it is only an optimisation.
+func setQuickAck(fd int, on bool) {
 	v := 0
 	if on {
 		v = 1
 	}
-	raw.Control(func(fd uintptr) {
-		syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, v)
-	})
+	syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, v)
+}
+
+func unsafePointer(p []byte) unsafe.Pointer {
+	if len(p) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&p[0])
 }

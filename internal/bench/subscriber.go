@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
-	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // wsKey is a fixed handshake key; the tool does not need a random one.
@@ -21,16 +18,18 @@ type run struct {
 	hists     Hists
 }
 
-// subscriber is one connection. Its goroutine owns every field except
-// ready, which the coordinator reads.
+// subscriber is one subscription: its socket and the state of the response
+// being parsed. Once its fleet's event loop runs, only that loop touches it
+// (except ready, which the coordinator reads).
 type subscriber struct {
 	o     *Options
 	host  string // the node this subscriber talks to
 	r     *run
 	ch    int
 	path  string
-	conn  net.Conn
-	buf   []byte
+	fd    int     // raw non-blocking socket, -1 when closed
+	loop  *evloop // the loop reading fd
+	slot  int32   // index in loop.subs, the epoll event data
 	req   []byte
 	head  respHead
 	lm    []byte // Last-Modified to send back (long-polling)
@@ -41,11 +40,15 @@ type subscriber struct {
 	hist  *Histogram
 	check *Checker
 	ready atomic.Bool
+	now   int64 // unix ns of the read being parsed
 	last  int64 // unix ns of the last fresh delivery
 	err   error
 
-	mu      sync.Mutex // guards conn replacement against stop
-	stopped bool
+	// Parse state carried from one read to the next.
+	inHead bool
+	kind   bodyKind
+	left   int64  // bodyLength: bytes still expected
+	carry  []byte // an incomplete response head
 }
 
 type bodyKind uint8
@@ -59,30 +62,14 @@ const (
 )
 
 func newSubscriber(o *Options, r *run, id, ch int, check *Checker) *subscriber {
-	s := &subscriber{o: o, r: r, ch: ch, host: o.hostFor(id), path: o.subPath(o.channel(ch)), check: check, hist: r.hists.Shard(id)}
+	s := &subscriber{o: o, r: r, ch: ch, fd: -1, host: o.hostFor(id), path: o.subPath(o.channel(ch)), check: check, hist: r.hists.Shard(id)}
 	s.find.OnFind = s.onPayload
 	return s
 }
 
-// dial connects and sends the subscribe request; the answer is read by loop.
-func (s *subscriber) dial() error {
-	c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
-	if err != nil {
-		return fmt.Errorf("subscribe %s: dial: %w", s.path, err)
-	}
-	s.conn = c
-	if s.o.DelayedAck {
-		setQuickAck(c, false)
-	}
-	s.buf = make([]byte, s.o.ReadBuf)
-	if err := s.sendRequest(); err != nil {
-		c.Close()
-		return err
-	}
-	return nil
-}
-
-func (s *subscriber) sendRequest() error {
+// request builds the subscribe request; long-polling chains the Etag and
+// Last-Modified of the previous answer.
+func (s *subscriber) request() []byte {
 	r := append(s.req[:0], "GET "...)
 	r = append(r, s.path...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
@@ -110,8 +97,19 @@ func (s *subscriber) sendRequest() error {
 	}
 	r = append(r, "\r\n"...)
 	s.req = r
-	if _, err := s.conn.Write(r); err != nil {
-		return fmt.Errorf("subscribe %s: write request: %w", s.path, err)
+	return r
+}
+
+// dial connects, sends the subscribe request and keeps the raw socket for
+// the event loop; the answer is read there.
+func (s *subscriber) dial() error {
+	fd, err := dialRaw(s.host, s.request(), s.o.Timeout)
+	if err != nil {
+		return fmt.Errorf("subscribe %s: %w", s.path, err)
+	}
+	s.fd, s.inHead = fd, true
+	if s.o.DelayedAck {
+		setQuickAck(fd, false)
 	}
 	return nil
 }
@@ -124,118 +122,89 @@ func (s *subscriber) onPayload(pub, seq, sentNs int64) {
 		}
 		return
 	}
-	now := time.Now().UnixNano()
 	if s.check.Add(pub, seq) {
-		s.hist.Record(now - sentNs)
-		s.last = now
+		s.hist.Record(s.now - sentNs)
+		s.last = s.now
 		s.r.delivered.Add(1)
 	}
 }
 
 var errClosedByServer = errors.New("connection ended by the server")
 
-// loop reads until the connection closes. Closing conn from outside is the
-// normal way to stop it.
-func (s *subscriber) loop() {
-	err := s.read()
-	s.mu.Lock()
-	stopped := s.stopped
-	s.conn.Close()
-	s.mu.Unlock()
-	if err != nil && !stopped {
-		s.err = err
-		s.r.errors.Add(1)
+// consume parses bytes just read. It reports done when the server ended the
+// subscription cleanly (a WebSocket close frame); an error ends it too.
+func (s *subscriber) consume(data []byte) (done bool, err error) {
+	if len(s.carry) > 0 {
+		s.carry = append(s.carry, data...)
+		data, s.carry = s.carry, s.carry[:0]
 	}
-}
-
-// stop closes the connection, which ends loop.
-func (s *subscriber) stop() {
-	s.mu.Lock()
-	s.stopped = true
-	s.conn.Close()
-	s.mu.Unlock()
-}
-
-func (s *subscriber) read() error {
-	inHead := true
-	kind := bodyNone
-	var left int64
-	off := 0
-	for {
-		n, rerr := s.conn.Read(s.buf[off:])
-		if s.o.DelayedAck {
-			setQuickAck(s.conn, false) // the kernel re-enters quick-ack mode on its own
-		}
-		data := s.buf[:off+n]
-		off = 0
-		for len(data) > 0 {
-			if inHead {
-				end := bytes.Index(data, crlfcrlf)
-				if end < 0 {
-					if len(data) == len(s.buf) {
-						return fmt.Errorf("subscribe %s: %w", s.path, errHeadTooLarge)
-					}
-					off = copy(s.buf, data)
-					break
+	for len(data) > 0 {
+		if s.inHead {
+			end := bytes.Index(data, crlfcrlf)
+			if end < 0 {
+				if len(data) >= s.o.ReadBuf {
+					return false, fmt.Errorf("subscribe %s: %w", s.path, errHeadTooLarge)
 				}
-				if err := parseHead(data[:end+4], &s.head); err != nil {
-					return fmt.Errorf("subscribe %s: %w", s.path, err)
-				}
-				data = data[end+4:]
-				inHead = false
-				var err error
-				kind, left, err = s.startBody()
-				if err != nil {
-					return err
-				}
-				if kind == bodyNone || (kind == bodyLength && left == 0) {
-					if err := s.next(); err != nil {
-						return err
-					}
-					inHead = true
-				}
-				continue
+				s.carry = append(s.carry[:0], data...)
+				return false, nil
 			}
-			switch kind {
-			case bodyWS:
-				if s.ws.feed(data, &s.find) {
-					return nil
+			if err := parseHead(data[:end+4], &s.head); err != nil {
+				return false, fmt.Errorf("subscribe %s: %w", s.path, err)
+			}
+			data = data[end+4:]
+			s.inHead = false
+			if s.kind, s.left, err = s.startBody(); err != nil {
+				return false, err
+			}
+			if s.kind == bodyNone || (s.kind == bodyLength && s.left == 0) {
+				if err := s.next(); err != nil {
+					return false, err
 				}
-				data = nil
-			case bodyUntilClose:
-				s.find.Feed(data)
-				data = nil
-			case bodyLength:
-				k := int64(len(data))
-				if k > left {
-					k = left
+				// A reconnect leaves nothing of the old socket to parse.
+				if s.head.close {
+					return false, nil
 				}
-				s.find.Feed(data[:k])
-				data, left = data[k:], left-k
-				if left == 0 {
-					if err := s.next(); err != nil {
-						return err
-					}
-					inHead = true
+			}
+			continue
+		}
+		switch s.kind {
+		case bodyWS:
+			if s.ws.feed(data, &s.find) {
+				return true, nil
+			}
+			data = nil
+		case bodyUntilClose:
+			s.find.Feed(data)
+			data = nil
+		case bodyLength:
+			k := min(int64(len(data)), s.left)
+			s.find.Feed(data[:k])
+			data, s.left = data[k:], s.left-k
+			if s.left == 0 {
+				if err := s.next(); err != nil {
+					return false, err
 				}
-			case bodyChunked:
-				k, done, err := s.chunk.feed(data, &s.find)
-				if err != nil {
-					return fmt.Errorf("subscribe %s: %w", s.path, err)
+				if s.head.close {
+					return false, nil
 				}
-				data = data[k:]
-				if done {
-					if err := s.next(); err != nil {
-						return err
-					}
-					inHead = true
+			}
+		case bodyChunked:
+			k, end, err := s.chunk.feed(data, &s.find)
+			if err != nil {
+				return false, fmt.Errorf("subscribe %s: %w", s.path, err)
+			}
+			data = data[k:]
+			if end {
+				if err := s.next(); err != nil {
+					return false, err
+				}
+				if s.head.close {
+					return false, nil
 				}
 			}
 		}
-		if rerr != nil {
-			return rerr
-		}
 	}
+	return false, nil
 }
 
 // startBody checks the status and picks how to read the body.
@@ -276,23 +245,18 @@ func (s *subscriber) startBody() (bodyKind, int64, error) {
 	return bodyUntilClose, 0, nil
 }
 
-// next starts the following long-polling request; other modes end.
+// next starts the following long-polling request, on a new connection when
+// the server asked to close this one; other modes end.
 func (s *subscriber) next() error {
 	if s.o.Mode != ModeLongPoll {
 		return fmt.Errorf("subscribe %s: %w", s.path, errClosedByServer)
 	}
+	s.inHead = true
 	if s.head.close {
-		c, err := net.DialTimeout("tcp", s.host, s.o.Timeout)
-		if err != nil {
-			return fmt.Errorf("subscribe %s: redial: %w", s.path, err)
-		}
-		s.mu.Lock()
-		s.conn.Close()
-		s.conn = c
-		if s.stopped {
-			c.Close()
-		}
-		s.mu.Unlock()
+		return s.redial()
 	}
-	return s.sendRequest()
+	if err := writeRaw(s.fd, s.request()); err != nil {
+		return fmt.Errorf("subscribe %s: write request: %w", s.path, err)
+	}
+	return nil
 }
