@@ -123,6 +123,7 @@ func (f *fleet) stop() {
 		f.procs = 0
 	}
 }
+
 // firstError returns an error that ended a subscriber early, if any; only
 // valid after stop.
 func (f *fleet) firstError() error {
