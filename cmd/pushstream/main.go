@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/pushstream/pushstream/internal/config"
@@ -60,6 +61,17 @@ func run(args []string) int {
 			_ = pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	if p := os.Getenv("PUSHSTREAM_MEMPROFILE"); p != "" {
+		// Allocation profile of the whole run, written at exit
+		// (go tool pprof -sample_index=alloc_objects).
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if f, err := os.Create(p); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	if err := server.Run(cfg, *confPath); err != nil {
 		fmt.Fprintf(os.Stderr, "pushstream: [emerg] %v\n", err)

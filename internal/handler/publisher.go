@@ -175,7 +175,8 @@ func (h *Handler) publish(w *httpd.Response, r *http.Request, rt *router.Route, 
 // channelInfo answers with the info of the listed channels that exist:
 // 404 for none, a single object for one, a group document for more.
 func (h *Handler) channelInfo(w *httpd.Response, r *http.Request, ids []string) {
-	infos := make([]format.ChannelInfo, 0, len(ids))
+	var one [1]format.ChannelInfo // the usual single channel: no slice allocation
+	infos := one[:0]
 	for _, id := range ids {
 		if ci, ok := h.Hub.Info(id); ok {
 			infos = append(infos, toFormat(ci))
@@ -188,7 +189,7 @@ func (h *Handler) channelInfo(w *httpd.Response, r *http.Request, ids []string) 
 	f := format.Negotiate(r.Header.Get("Accept"))
 	var body []byte
 	if len(infos) == 1 {
-		body = format.AppendChannel(nil, f, infos[0])
+		body = format.AppendChannel(make([]byte, 0, 256), f, infos[0]) // one allocation, not one per growth
 	} else {
 		body = format.AppendGroup(nil, f, h.groupHead(), infos)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -27,7 +26,7 @@ var errHeaderTooLarge = errors.New("httpd: request header too large")
 // its inline array, then the socket, within an optional byte limit.
 type connReader struct {
 	nc       net.Conn
-	raw      syscall.RawConn // plain sockets: raw reads (suspend.go)
+	rio      rawIO // plain sockets: raw reads (rio.rc set)
 	nonblock bool
 	pending  [16]byte
 	pn, po   int
@@ -57,9 +56,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	var err error
 	switch {
 	case r.nonblock:
-		n, err = readRaw(r.raw, p)
-	case r.raw != nil:
-		n, err = readWait(r.raw, p)
+		n, err = r.rio.readNonblock(p)
+	case r.rio.rc != nil:
+		n, err = r.rio.readWait(p)
 	default:
 		n, err = r.nc.Read(p)
 	}
@@ -85,6 +84,7 @@ type conn struct {
 	idle       *Waker        // wakes the keep-alive wait (shutdown)
 	cur        atomic.Pointer[Waker]
 	body       io.ReadCloser // the current request's body (nil between requests)
+	bodyRead   timeoutBody   // the current request's body reader (limits.go)
 	hijacked   bool
 	ip         string // client IP, for MaxConnsPerIP (limits.go)
 	served     bool   // a request was read: idle waits use keep-alive
@@ -170,7 +170,9 @@ func (c *conn) logger() *slog.Logger {
 func (c *conn) serve() {
 	// Look the socket up once, before other goroutines (publishers checking
 	// hot connections, flushers) may ask for it.
-	c.cr.raw = c.rawConn()
+	if rc := c.rawConn(); rc != nil {
+		c.cr.rio.init(rc)
+	}
 	c.serveLoop()
 }
 
@@ -297,15 +299,16 @@ func hasExpectContinue(r *http.Request) bool {
 // handler returned from Run before the response ended (suspend.go).
 func (c *conn) handle(req *http.Request) (keep bool, suspended *Response) {
 	c.body, c.sent = req.Body, 0
-	uri := req.RequestURI
-	w := &Response{c: c, waker: newWaker(c),
+	w := &Response{c: c,
 		head: req.Method == http.MethodHead, http11: req.ProtoAtLeast(1, 1), reqClose: req.Close,
 		gzipOK: acceptsGzip(req)}
+	w.wake.c = c
+	w.waker = &w.wake
 	c.cur.Store(w.waker)
 	c.seen = c.buffered()
 	defer func() {
 		if p := recover(); p != nil {
-			c.logger().Error("httpd: handler panic", "panic", p, "uri", uri)
+			c.logger().Error("httpd: handler panic", "panic", p, "uri", req.RequestURI)
 			c.abandon(w)
 			keep, suspended = false, nil
 		}
@@ -354,6 +357,11 @@ func (c *conn) drainBody(body io.ReadCloser) bool {
 	}
 	if cr, ok := body.(*continueReader); ok && !cr.sent {
 		return false // the client still waits for "100 Continue": just close
+	}
+	if tb, ok := body.(*timeoutBody); ok {
+		if rb, ok := tb.body.(*reqBody); ok && rb.consumed() {
+			return true // the usual publish: read to its end already
+		}
 	}
 	// body is a timeoutBody: each read that reaches the socket is bounded.
 	n, err := io.CopyN(io.Discard, body, maxDrain+1)

@@ -23,7 +23,8 @@ type directState struct {
 	mu      sync.Mutex // held by whoever writes to the socket
 	pending []byte     // bytes a direct write could not send yet
 	raw     syscall.RawConn
-	rawOK   bool // raw was looked up
+	rawOK   bool  // raw was looked up
+	wio     rawIO // raw writes on raw (under mu)
 
 	writeDeadline time.Time // armed by armWrite (under mu)
 }
@@ -38,6 +39,7 @@ func (c *conn) rawConn() syscall.RawConn {
 		if sc, ok := c.nc.(syscall.Conn); ok {
 			if rc, err := sc.SyscallConn(); err == nil {
 				c.ws.raw = rc
+				c.ws.wio.init(rc)
 			}
 		}
 	}
@@ -90,7 +92,7 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 	if total == 0 {
 		return false, nil
 	}
-	n, cerr, werr := tryWritev(c.rawConn(), bufs, false)
+	n, cerr, werr := c.ws.wio.tryWritev(bufs, false)
 	if cerr != nil {
 		return false, errDirectClosed
 	}
@@ -105,20 +107,6 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 		c.ws.pending = append(c.ws.pending, b...)
 	}
 	return true, nil
-}
-
-// tryWritev is one non-blocking writev on rc, never waiting for
-// writability. n >= 0 is what the socket took (0 when it was full); cerr:
-// the connection is closed; werr: the write failed.
-func tryWritev(rc syscall.RawConn, bufs net.Buffers, raw bool) (n int, cerr, werr error) {
-	cerr = rc.Write(func(fd uintptr) bool {
-		n, werr = writev(fd, bufs, raw)
-		return true
-	})
-	if errors.Is(werr, syscall.EAGAIN) || errors.Is(werr, syscall.EINTR) {
-		werr = nil
-	}
-	return max(n, 0), cerr, werr
 }
 
 // TryBeginDirect takes the response for a direct writer. It fails when the
@@ -191,8 +179,8 @@ func (c *conn) armWrite() {
 // the blocking path with the send timeout.
 func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
 	var sent int64
-	if rc := c.rawConn(); rc != nil {
-		n, cerr, werr := tryWritev(rc, bufs, true)
+	if c.rawConn() != nil {
+		n, cerr, werr := c.ws.wio.tryWritev(bufs, true)
 		if cerr != nil {
 			return 0, cerr
 		}
@@ -208,11 +196,17 @@ func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
 			return sent, nil
 		}
 	}
-	c.armWrite()
-	n, err := bufs.WriteTo(c.nc)
+	n, err := c.writeBlocking(bufs)
 	sent += n
 	c.sent += sent
 	return sent, err
+}
+
+// writeBlocking is the slow path of writeNow, apart so that the copy of
+// bufs that WriteTo needs is only made when it runs.
+func (c *conn) writeBlocking(bufs net.Buffers) (int64, error) {
+	c.armWrite()
+	return bufs.WriteTo(c.nc)
 }
 
 // skipBytes drops the first n bytes of bufs.

@@ -31,7 +31,8 @@ type GzipPolicy struct {
 // SetGzip sets the policy for this response; call before writing.
 func (w *Response) SetGzip(p GzipPolicy) {
 	if p.Enabled {
-		w.gzipPolicy = &p
+		q := p // only an enabled policy is kept (and allocated)
+		w.gzipPolicy = &q
 	} else {
 		w.gzipPolicy = nil
 	}

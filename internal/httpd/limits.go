@@ -280,12 +280,15 @@ func (b *timeoutBody) Read(p []byte) (int, error) {
 
 func (b *timeoutBody) Close() error { return b.body.Close() }
 
-// withBodyTimeout wraps a request body in the body timeout.
+// withBodyTimeout wraps a request body in the body timeout. The wrapper
+// lives in the connection (one request at a time): no allocation per
+// request.
 func (c *conn) withBodyTimeout(body io.ReadCloser) io.ReadCloser {
 	if body == nil || body == http.NoBody {
 		return body
 	}
-	return &timeoutBody{c: c, body: body}
+	c.bodyRead = timeoutBody{c: c, body: body}
+	return &c.bodyRead
 }
 
 // IsTimeout reports whether err comes from a read or write deadline (a

@@ -855,6 +855,13 @@ func (b *reqBody) readLocked(p []byte) (int, error) {
 	return n, err
 }
 
+// consumed reports whether the body was read to its end.
+func (b *reqBody) consumed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sawEOF || (b.chunked == nil && b.remain <= 0)
+}
+
 func (b *reqBody) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -22,6 +22,7 @@ var ErrWritten = errors.New("httpd: response already written")
 type Response struct {
 	c     *conn
 	waker *Waker
+	wake  Waker // what waker points to: one allocation for both
 
 	// The request facts a response needs; the request itself is not kept,
 	// so a long-lived subscriber holds no request (idle memory).

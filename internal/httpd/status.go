@@ -28,6 +28,22 @@ var nginxReasons = map[int]string{
 // StatusLine returns "HTTP/1.1 <code> <reason>\r\n" with nginx's reason
 // phrase (nginx answers HTTP/1.1 even to HTTP/1.0 clients).
 func StatusLine(code int) string {
+	if code >= 100 && code < len(statusLines) {
+		return statusLines[code]
+	}
+	return statusLine(code)
+}
+
+// statusLines holds every line from 100 to 599, built once: a response
+// does not build its status line.
+var statusLines = func() (t [600]string) {
+	for code := 100; code < len(t); code++ {
+		t[code] = statusLine(code)
+	}
+	return t
+}()
+
+func statusLine(code int) string {
 	reason, ok := nginxReasons[code]
 	if !ok {
 		reason = http.StatusText(code)

@@ -245,24 +245,6 @@ func (c *conn) readNow() (got bool, err error) {
 	return false, err
 }
 
-// readRaw is one non-blocking read(2) on the socket.
-func readRaw(rc syscall.RawConn, p []byte) (int, error) {
-	var n int
-	var err error
-	cerr := rc.Control(func(fd uintptr) { n, err = readOnce(fd, p) })
-	switch {
-	case cerr != nil:
-		return 0, cerr
-	case err == syscall.EAGAIN:
-		return 0, errWouldBlock
-	case err != nil:
-		return 0, err
-	case n == 0:
-		return 0, io.EOF
-	}
-	return n, nil
-}
-
 // armTimer makes the connection's timer kick at d (zero: never).
 func (c *conn) armTimer(d time.Time) {
 	if d.IsZero() {
@@ -289,34 +271,6 @@ func (c *conn) abandon(w *Response) {
 	c.cur.Store(c.idle)
 	c.body = nil
 	w.runDone()
-}
-
-// readWait reads like net.Conn.Read (waiting for data, honouring the read
-// deadline) but issues read(2) as a raw syscall: the socket is
-// non-blocking, so the runtime need not hand our P to another thread when
-// the call is slow, which costs context switches on a busy single core.
-func readWait(rc syscall.RawConn, p []byte) (int, error) {
-	var n int
-	var err error
-	cerr := rc.Read(func(fd uintptr) bool {
-		n, err = readOnce(fd, p)
-		if err == syscall.EAGAIN {
-			err = nil // wait for readability (or the deadline: cerr), then try again
-			return false
-		}
-		return true
-	})
-	switch {
-	case err != nil:
-		return 0, err
-	case n > 0:
-		return n, nil
-	case cerr != nil:
-		return 0, cerr
-	case len(p) == 0:
-		return 0, nil
-	}
-	return 0, io.EOF
 }
 
 // readOnce is one read(2) on a non-blocking socket as a raw syscall (the

@@ -39,6 +39,7 @@ type Route struct {
 	// If is the `if` block that supplied Settings (nil = none).
 	If   *config.If
 	Vars *Vars
+	vars Vars // what Vars points to: one allocation for both
 }
 
 // New prepares a router for cfg.
@@ -83,8 +84,10 @@ func (r *Router) Route(localAddr string, req *http.Request) (*Route, error) {
 		return nil, err
 	}
 	srv := r.pickServer(localAddr, hostOnly(req.Host))
-	v := &Vars{req: req, uri: uri, rawQuery: rawQuery, localAddr: localAddr}
-	rt := &Route{Server: srv, Vars: v}
+	rt := &Route{Server: srv}
+	rt.vars = Vars{req: req, uri: uri, rawQuery: rawQuery, localAddr: localAddr}
+	v := &rt.vars
+	rt.Vars = v
 	if srv == nil {
 		return rt, nil
 	}
@@ -114,6 +117,9 @@ func (r *Router) Route(localAddr string, req *http.Request) (*Route, error) {
 // server_name, then wildcard names, then regex names, then the
 // default_server, then the first.
 func (r *Router) pickServer(localAddr, host string) *config.Server {
+	if len(r.servers) == 1 {
+		return r.servers[0].srv // whatever the socket and name, the only one
+	}
 	lh, lp := splitHostPort(localAddr)
 	if isWildcardHost(lh) {
 		lh = ""
