@@ -150,6 +150,7 @@ func newFlags(out io.Writer, o *bench.Options, c *cliOnly) *flag.FlagSet {
 	fs.StringVar(&o.LPPath, "lp", "/lp/", "long-polling path prefix")
 	fs.StringVar(&o.WSPath, "ws", "/ws/", "websocket path prefix")
 	fs.IntVar(&o.ReadBuf, "readbuf", 16384, "bytes per subscriber read (one buffer per event loop); also the largest response head")
+	fs.DurationVar(&o.Spin, "spin", 0, "event loops poll this long without sleeping before waiting in epoll_wait (default: 50µs for pubonly, else never; negative: never); on loopback a sleeping reader makes each server write pay a cross-CPU wake-up")
 	fs.IntVar(&o.Loops, "loops", 0, "subscriber event loops (default: GOMAXPROCS, 1 with -cpu N)")
 	fs.BoolVar(&o.DelayedAck, "delayed-ack", false, "subscribers turn TCP quick-ack off (fewer ACKs; cheaper reads on loopback)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object instead of the summary")

@@ -14,6 +14,7 @@ type cpuMeter struct {
 	start  time.Time
 	self   time.Duration
 	server time.Duration
+	idle   int64 // idlePollNs at the start
 }
 
 func selfCPU() time.Duration {
@@ -55,7 +56,7 @@ func procCPU(pid int, children bool) time.Duration {
 }
 
 func startCPU(o *Options) cpuMeter {
-	return cpuMeter{start: time.Now(), self: selfCPU(), server: procCPU(o.PID, o.Children)}
+	return cpuMeter{start: time.Now(), self: selfCPU(), server: procCPU(o.PID, o.Children), idle: idlePollNs.Load()}
 }
 
 // fill sets the CPU use in percent of one core over the elapsed time.
@@ -65,6 +66,7 @@ func (m cpuMeter) fill(o *Options, r *Result) {
 		return
 	}
 	r.LoadCPUPercent = 100 * float64(selfCPU()-m.self) / float64(wall)
+	r.LoadIdlePollPercent = 100 * float64(idlePollNs.Load()-m.idle) / float64(wall)
 	if o.PID > 0 {
 		r.ServerCPUPercent = 100 * float64(procCPU(o.PID, o.Children)-m.server) / float64(wall)
 	}

@@ -23,6 +23,7 @@ type evloop struct {
 	subs     []*subscriber
 	buf      []byte
 	events   []syscall.EpollEvent
+	spin     time.Duration // see waitEvents
 	stopping atomic.Bool
 	done     chan struct{}
 }
@@ -31,12 +32,12 @@ type evloop struct {
 // index in subs.
 const wakeSlot = -1
 
-func newEvloop(readBuf int) (*evloop, error) {
+func newEvloop(readBuf int, spin time.Duration) (*evloop, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	l := &evloop{epfd: epfd, buf: make([]byte, readBuf), events: make([]syscall.EpollEvent, 256), done: make(chan struct{})}
+	l := &evloop{epfd: epfd, spin: spin, buf: make([]byte, readBuf), events: make([]syscall.EpollEvent, 256), done: make(chan struct{})}
 	if err := syscall.Pipe2(l.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
 		syscall.Close(epfd)
 		return nil, fmt.Errorf("pipe: %w", err)
@@ -78,7 +79,7 @@ func (l *evloop) run() {
 	defer close(l.done)
 	defer l.closeFDs()
 	for {
-		n, err := syscall.EpollWait(l.epfd, l.events, -1)
+		n, err := waitEvents(l.epfd, l.events, -1, l.spin)
 		if err == syscall.EINTR {
 			continue
 		}

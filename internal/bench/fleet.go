@@ -86,7 +86,7 @@ func (f *fleet) startLoops() error {
 	var err error
 	for range f.o.Loops {
 		var l *evloop
-		if l, err = newEvloop(f.o.ReadBuf); err != nil {
+		if l, err = newEvloop(f.o.ReadBuf, f.o.Spin); err != nil {
 			break
 		}
 		f.loops = append(f.loops, l)

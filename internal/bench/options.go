@@ -61,6 +61,10 @@ type Options struct {
 	Prefix  string // channel name prefix; unique per run by default
 	ReadBuf int    // bytes per subscriber read (one buffer per event loop); also the largest response head
 	Loops   int    // subscriber event loops; default GOMAXPROCS (1 with -cpu N)
+	// Spin is how long an event loop polls without sleeping before it
+	// waits in epoll_wait (see waitEvents); negative: never; zero: the
+	// scenario's default (50µs for pubonly, else never).
+	Spin time.Duration
 	// DelayedAck turns TCP quick-ack off on subscriber sockets so the kernel
 	// delays and merges ACKs: on loopback each ACK costs the reader a trip
 	// through the server socket's receive path.
@@ -108,6 +112,15 @@ func (o *Options) Defaults(scenario string) {
 	def(&o.Loops, runtime.GOMAXPROCS(0))
 	def(&o.Publishers, 1)
 	def(&o.Channels, 1)
+	if o.Spin == 0 {
+		// Polling pays when the publishers' loop is the tool's only busy
+		// thread; beside subscriber loops on the same CPU, a spinning loop
+		// takes the CPU from the one that has work.
+		o.Spin = -1
+		if scenario == "pubonly" {
+			o.Spin = 50 * time.Microsecond
+		}
+	}
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
 	}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strconv"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // StatusError is a publish answered with a non-2xx status.
@@ -15,34 +16,43 @@ type StatusError struct{ Status int }
 
 func (e *StatusError) Error() string { return "publish: HTTP status " + strconv.Itoa(e.Status) }
 
-// publisher is one keep-alive HTTP/1.1 connection that POSTs messages. It
-// reuses its buffers: a publish does not allocate.
+// publisher is one keep-alive HTTP/1.1 connection that POSTs messages, as
+// a non-blocking state machine on a raw socket: send writes the prepared
+// request, feed parses the answer as it arrives. publishAll drives several
+// from one epoll loop; publish drives one and waits with poll(2). Buffers
+// are reused: a publish does not allocate.
 type publisher struct {
-	o     *Options
-	host  string // the node this publisher talks to
-	conn  net.Conn
-	req   []byte
-	body  []byte
-	buf   []byte
-	head  respHead
-	chunk chunkedDecoder
+	o    *Options
+	host string // the node this publisher talks to
+	fd   int    // -1 when not connected
+	req  []byte
+	body []byte
+	buf  []byte // read buffer of the blocking publish
+
+	// The answer being read.
+	head   respHead
+	chunk  chunkedDecoder
+	inHead bool
+	kind   bodyKind
+	left   int64
+	carry  []byte // an incomplete answer head
+	got    bool   // some answer byte arrived
+	fresh  bool   // the connection was made for this request
 }
 
 func newPublisher(o *Options) *publisher {
-	return &publisher{o: o, host: o.host, req: make([]byte, 0, 512+o.Size), body: make([]byte, 0, o.Size+64), buf: make([]byte, 4096)}
+	return &publisher{o: o, host: o.host, fd: -1, req: make([]byte, 0, 512+o.Size), body: make([]byte, 0, o.Size+64), buf: make([]byte, 4096)}
 }
 
 func (p *publisher) close() {
-	if p.conn != nil {
-		p.conn.Close()
-		p.conn = nil
+	if p.fd >= 0 {
+		syscall.Close(p.fd)
+		p.fd = -1
 	}
 }
 
-// publish sends one payload to channel ch and waits for the answer. A
-// connection closed before any answer byte is redialled once (keep-alive
-// limits of the server), anything else is returned.
-func (p *publisher) publish(ch string, pub, seq int64) error {
+// prepare builds the request for one payload to channel ch, stamped now.
+func (p *publisher) prepare(ch string, pub, seq int64) {
 	p.body = AppendPayload(p.body[:0], pub, seq, time.Now().UnixNano(), p.o.Size)
 	r := append(p.req[:0], "POST "...)
 	r = append(r, p.o.PubPath...)
@@ -54,16 +64,127 @@ func (p *publisher) publish(ch string, pub, seq int64) error {
 	r = append(r, "\r\n\r\n"...)
 	r = append(r, p.body...)
 	p.req = r
-	for attempt := 0; ; attempt++ {
-		fresh := p.conn == nil
-		if fresh {
-			c, err := net.DialTimeout("tcp", p.host, p.o.Timeout)
-			if err != nil {
-				return fmt.Errorf("publish: dial %s: %w", p.host, err)
-			}
-			p.conn = c
+}
+
+// send writes the prepared request, connecting first when needed, and
+// resets the answer parser.
+func (p *publisher) send() error {
+	p.inHead, p.got, p.carry = true, false, p.carry[:0]
+	p.fresh = p.fd < 0
+	if p.fresh {
+		fd, err := dialRaw(p.host, p.req, p.o.Timeout)
+		if err != nil {
+			return fmt.Errorf("publish: %s: %w", p.host, err)
 		}
-		got, err := p.roundTrip()
+		p.fd = fd
+		return nil
+	}
+	if err := writeRaw(p.fd, p.req); err != nil {
+		return fmt.Errorf("publish: write: %w", err)
+	}
+	return nil
+}
+
+var errAnswerCut = errors.New("publish: connection ended before the whole answer")
+
+// readOnce reads what the socket has into buf and parses it. done: the
+// answer is complete (err is then its outcome); an error without done
+// means the connection failed.
+func (p *publisher) readOnce(buf []byte) (done bool, err error) {
+	n, err := readRaw(p.fd, buf)
+	switch {
+	case err == syscall.EAGAIN || err == syscall.EINTR:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("publish: read answer: %w", err)
+	case n == 0:
+		if !p.inHead && p.kind == bodyUntilClose {
+			return true, p.outcome()
+		}
+		return false, errAnswerCut
+	}
+	p.got = true
+	return p.feed(buf[:n])
+}
+
+// feed parses answer bytes; bytes after a complete answer are an error (a
+// publisher has one request in flight).
+func (p *publisher) feed(data []byte) (done bool, err error) {
+	if p.inHead {
+		if len(p.carry) > 0 {
+			p.carry = append(p.carry, data...)
+			data, p.carry = p.carry, p.carry[:0]
+		}
+		end := bytes.Index(data, crlfcrlf)
+		if end < 0 {
+			if len(data) >= len(p.buf) {
+				return false, fmt.Errorf("publish: %w", errHeadTooLarge)
+			}
+			p.carry = append(p.carry[:0], data...)
+			return false, nil
+		}
+		if err := parseHead(data[:end+4], &p.head); err != nil {
+			return false, fmt.Errorf("publish: %w", err)
+		}
+		data, p.inHead = data[end+4:], false
+		switch h := &p.head; {
+		case h.chunked:
+			p.kind = bodyChunked
+			p.chunk.reset()
+		case h.contentLength >= 0:
+			p.kind, p.left = bodyLength, h.contentLength
+		case h.status == 204 || h.status == 304:
+			p.kind, p.left = bodyLength, 0
+		default:
+			p.kind = bodyUntilClose
+			p.head.close = true
+		}
+	}
+	switch p.kind {
+	case bodyLength:
+		p.left -= int64(len(data))
+		if p.left <= 0 {
+			return true, p.outcome()
+		}
+	case bodyChunked:
+		_, end, err := p.chunk.feed(data, nil)
+		if err != nil {
+			return false, fmt.Errorf("publish: %w", err)
+		}
+		if end {
+			return true, p.outcome()
+		}
+	}
+	return false, nil // bodyUntilClose: until the server closes
+}
+
+// outcome ends an answer: the connection closes when the server asked,
+// and a non-2xx status is an error.
+func (p *publisher) outcome() error {
+	if p.head.close {
+		p.close()
+	}
+	if p.head.status < 200 || p.head.status > 299 {
+		return &StatusError{p.head.status}
+	}
+	return nil
+}
+
+// retryable: the connection was closed before any answer byte and was an
+// old keep-alive one (the server's keep-alive limit), so the request may
+// be sent again once on a new connection.
+func (p *publisher) retryable(err error) bool {
+	var se *StatusError
+	return !errors.As(err, &se) && !p.got && !p.fresh
+}
+
+var errAnswerTimeout = errors.New("publish: no answer in time")
+
+// publish sends one payload to channel ch and waits for the answer.
+func (p *publisher) publish(ch string, pub, seq int64) error {
+	p.prepare(ch, pub, seq)
+	for attempt := 0; ; attempt++ {
+		err := p.roundTrip()
 		if err == nil {
 			return nil
 		}
@@ -71,88 +192,31 @@ func (p *publisher) publish(ch string, pub, seq int64) error {
 		if errors.As(err, &se) {
 			return err
 		}
+		retry := p.retryable(err) && attempt == 0
 		p.close()
-		if got || fresh || attempt > 0 {
+		if !retry {
 			return err
 		}
 	}
 }
 
-// roundTrip writes the prepared request and reads one response. got reports
-// whether any response byte arrived.
-func (p *publisher) roundTrip() (got bool, err error) {
-	p.conn.SetDeadline(time.Now().Add(p.o.Timeout))
-	if _, err := p.conn.Write(p.req); err != nil {
-		return false, fmt.Errorf("publish: write: %w", err)
-	}
-	n := 0
-	for {
-		m, err := p.conn.Read(p.buf[n:])
-		n += m
-		if m > 0 {
-			got = true
-		}
-		if end := bytes.Index(p.buf[:n], crlfcrlf); end >= 0 {
-			if err := parseHead(p.buf[:end+4], &p.head); err != nil {
-				return true, fmt.Errorf("publish: %w", err)
-			}
-			if err := p.skipBody(p.buf[end+4 : n]); err != nil {
-				return true, err
-			}
-			if p.head.close {
-				p.close()
-			}
-			if p.head.status < 200 || p.head.status > 299 {
-				return true, &StatusError{p.head.status}
-			}
-			return true, nil
-		}
-		if n == len(p.buf) {
-			return got, fmt.Errorf("publish: %w", errHeadTooLarge)
-		}
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return got, fmt.Errorf("publish: read answer: %w", err)
-		}
-	}
-}
-
-// skipBody reads and drops the answer body; rest is what followed the head.
-func (p *publisher) skipBody(rest []byte) error {
-	switch {
-	case p.head.chunked:
-		p.chunk.reset()
-		for {
-			_, done, err := p.chunk.feed(rest, nil)
-			if err != nil {
-				return fmt.Errorf("publish: %w", err)
-			}
-			if done {
-				return nil
-			}
-			m, err := p.conn.Read(p.buf)
-			if m == 0 && err != nil {
-				return fmt.Errorf("publish: read chunked answer: %w", err)
-			}
-			rest = p.buf[:m]
-		}
-	case p.head.contentLength >= 0:
-		left := p.head.contentLength - int64(len(rest))
-		for left > 0 {
-			m, err := p.conn.Read(p.buf)
-			left -= int64(m)
-			if m == 0 && err != nil {
-				return fmt.Errorf("publish: read answer body: %w", err)
-			}
-		}
-		return nil
-	case p.head.status == 204 || p.head.status == 304:
-		return nil
-	default: // body until close
-		p.head.close = true
-		_, err := io.Copy(io.Discard, p.conn)
+// roundTrip sends the prepared request and waits (poll) for its answer.
+func (p *publisher) roundTrip() error {
+	if err := p.send(); err != nil {
 		return err
+	}
+	deadline := time.Now().Add(p.o.Timeout)
+	for {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return errAnswerTimeout
+		}
+		pfd := [1]unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(pfd[:], int(wait/time.Millisecond)+1); err != nil && err != unix.EINTR {
+			return fmt.Errorf("publish: poll: %w", err)
+		}
+		if done, err := p.readOnce(p.buf); done || err != nil {
+			return err
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -109,5 +110,87 @@ func TestPublishNoAlloc(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("allocs per publish = %v", allocs)
+	}
+}
+
+// serveKeepAlive answers every POST on c with 200 until n answers, then
+// closes the connection without warning (like a server's keep-alive limit
+// or idle timeout), or answers status 403 when forbid is set.
+func serveKeepAlive(c net.Conn, n int, forbid bool) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i := 0; i < n; i++ {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		if forbid {
+			io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+			continue
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	}
+	br.Peek(1) // the next request arrives, then the connection closes unanswered
+}
+
+func TestPublishAllRetriesClosedKeepAlive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go serveKeepAlive(c, 3, false)
+		}
+	}()
+	o := Options{URL: "http://" + ln.Addr().String(), Messages: 40, Publishers: 2, Channels: 2, Timeout: 5 * time.Second}
+	o.Defaults("pubonly")
+	if err := o.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	pr := publishAll(&o, func(p int) int { return split(40, 2, p) }, func(p int) []int { return []int{p} })
+	if pr.total() != 40 || pr.errors != 0 || pr.firstErr != nil {
+		t.Fatalf("published %d, %d errors (%v), want 40 without errors", pr.total(), pr.errors, pr.firstErr)
+	}
+	if got := pr.rtt.Summary().Count; got != 40 {
+		t.Errorf("round trips recorded %d, want 40", got)
+	}
+	if n := conns.Load(); n < 14 {
+		t.Errorf("%d connections: the server closed one every 3 answers, so 40 publishes need at least 14", n)
+	}
+}
+
+func TestPublishAllCountsStatusErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveKeepAlive(c, 1000, true)
+		}
+	}()
+	o := Options{URL: "http://" + ln.Addr().String(), Messages: 10, Publishers: 1, Timeout: 5 * time.Second}
+	o.Defaults("pubonly")
+	if err := o.resolve(); err != nil {
+		t.Fatal(err)
+	}
+	pr := publishAll(&o, func(int) int { return 10 }, func(int) []int { return []int{0} })
+	var se *StatusError
+	if pr.total() != 0 || pr.errors != 10 || !errors.As(pr.firstErr, &se) || se.Status != 403 {
+		t.Fatalf("published %d, errors %d, first %v; want 0, 10, status 403", pr.total(), pr.errors, pr.firstErr)
 	}
 }

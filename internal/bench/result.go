@@ -37,8 +37,11 @@ type Result struct {
 	ConnectsPerSec float64  `json:"connects_per_sec,omitempty"`
 	ConnectLatency *Latency `json:"connect_latency,omitempty"`
 
-	LoadCPUPercent   float64 `json:"load_cpu_percent,omitempty"`
-	ServerCPUPercent float64 `json:"server_cpu_percent,omitempty"`
+	LoadCPUPercent float64 `json:"load_cpu_percent,omitempty"`
+	// LoadIdlePollPercent is the part of LoadCPUPercent its event loops
+	// spent polling without finding work (-spin): idle, not load.
+	LoadIdlePollPercent float64 `json:"load_idle_poll_percent,omitempty"`
+	ServerCPUPercent    float64 `json:"server_cpu_percent,omitempty"`
 
 	SubscriberErrors int64  `json:"subscriber_errors,omitempty"`
 	FirstError       string `json:"first_error,omitempty"`
@@ -91,6 +94,9 @@ func (r *Result) Text() string {
 	}
 	if r.LoadCPUPercent > 0 {
 		fmt.Fprintf(&b, "  CPU (100%% = one core): load %.0f%%", r.LoadCPUPercent)
+		if r.LoadIdlePollPercent >= 0.5 {
+			fmt.Fprintf(&b, " (of which %.0f%% idle polling)", r.LoadIdlePollPercent)
+		}
 		if r.ServerCPUPercent > 0 {
 			fmt.Fprintf(&b, ", server %.0f%%", r.ServerCPUPercent)
 		}
