@@ -46,9 +46,11 @@ run() { # server label args...
   "$B" "$@" -url "$url" "${pidargs[@]}" -cpu 1 -json >"$work/$server-${label// /_}.json" 2>/dev/null || true
 }
 
-for server in pushstream nchan; do
-  for s in "${scenarios[@]}"; do
-    label=${s%%|*}; args=${s#*|}
+# Scenario by scenario, both servers back to back: the VM's speed drifts
+# over minutes, so each row compares runs made close together.
+for s in "${scenarios[@]}"; do
+  label=${s%%|*}; args=${s#*|}
+  for server in pushstream nchan; do
     # A fresh server per scenario: idle RSS must not include earlier runs.
     "start_$server"
     # shellcheck disable=SC2086
@@ -74,11 +76,12 @@ def cell(r, label):
     if label.startswith("idle"):
         return f"{r.get('rss_per_subscriber', 0)/1000:.2f} KB/sub, all got 1 msg in {r.get('all_delivered_ms', 0):.0f} ms"
     if label.startswith("pubonly"):
-        return f"{r.get('publish_per_sec', 0)/1000:.1f} k req/s"
+        return f"{r.get('publish_per_sec', 0)/1000:.1f} k req/s (tool CPU {r.get('load_cpu_percent', 0) - r.get('load_idle_poll_percent', 0):.0f} %)"
     lat = r.get("latency") or {}
     out = f"{r.get('deliveries_per_sec', 0)/1000:.0f} k deliveries/s, p99 {lat.get('p99_ms', 0):.1f} ms"
     if label.startswith("channels"):
         out = f"{r.get('publish_per_sec', 0)/1000:.1f} k pub/s, " + out
+    out += f" (tool CPU {r.get('load_cpu_percent', 0) - r.get('load_idle_poll_percent', 0):.0f} %)"
     return out + ("" if bad == 0 else f", {bad} lost/dup/reordered")
 print("| scenario | pushstream | Nchan |")
 print("|---|---|---|")

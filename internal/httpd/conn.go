@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -26,7 +27,7 @@ var errHeaderTooLarge = errors.New("httpd: request header too large")
 // its inline array, then the socket, within an optional byte limit.
 type connReader struct {
 	nc       net.Conn
-	rio      rawIO // plain sockets: raw reads (rio.rc set)
+	raw      syscall.RawConn // plain sockets: raw reads (rawio.go)
 	nonblock bool
 	pending  [16]byte
 	pn, po   int
@@ -56,9 +57,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	var err error
 	switch {
 	case r.nonblock:
-		n, err = r.rio.readNonblock(p)
-	case r.rio.rc != nil:
-		n, err = r.rio.readWait(p)
+		n, err = readNonblock(r.raw, p)
+	case r.raw != nil:
+		n, err = readWait(r.raw, p)
 	default:
 		n, err = r.nc.Read(p)
 	}
@@ -170,9 +171,7 @@ func (c *conn) logger() *slog.Logger {
 func (c *conn) serve() {
 	// Look the socket up once, before other goroutines (publishers checking
 	// hot connections, flushers) may ask for it.
-	if rc := c.rawConn(); rc != nil {
-		c.cr.rio.init(rc)
-	}
+	c.cr.raw = c.rawConn()
 	c.serveLoop()
 }
 

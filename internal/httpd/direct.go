@@ -23,8 +23,7 @@ type directState struct {
 	mu      sync.Mutex // held by whoever writes to the socket
 	pending []byte     // bytes a direct write could not send yet
 	raw     syscall.RawConn
-	rawOK   bool  // raw was looked up
-	wio     rawIO // raw writes on raw (under mu)
+	rawOK   bool // raw was looked up
 
 	writeDeadline time.Time // armed by armWrite (under mu)
 }
@@ -39,7 +38,6 @@ func (c *conn) rawConn() syscall.RawConn {
 		if sc, ok := c.nc.(syscall.Conn); ok {
 			if rc, err := sc.SyscallConn(); err == nil {
 				c.ws.raw = rc
-				c.ws.wio.init(rc)
 			}
 		}
 	}
@@ -92,7 +90,7 @@ func (c *conn) writeDirect(bufs net.Buffers) (needWake bool, err error) {
 	if total == 0 {
 		return false, nil
 	}
-	n, cerr, werr := c.ws.wio.tryWritev(bufs, false)
+	n, cerr, werr := tryWritev(c.rawConn(), bufs, false)
 	if cerr != nil {
 		return false, errDirectClosed
 	}
@@ -179,8 +177,8 @@ func (c *conn) armWrite() {
 // the blocking path with the send timeout.
 func (c *conn) writeNow(bufs net.Buffers) (int64, error) {
 	var sent int64
-	if c.rawConn() != nil {
-		n, cerr, werr := c.ws.wio.tryWritev(bufs, true)
+	if rc := c.rawConn(); rc != nil {
+		n, cerr, werr := tryWritev(rc, bufs, true)
 		if cerr != nil {
 			return 0, cerr
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"syscall"
 )
 
@@ -11,10 +12,9 @@ import (
 // allocating. RawConn takes a callback; a closure capturing the call's
 // buffer and results would escape to the heap on every read and every
 // write (three allocations per publish request). Here the callbacks are
-// method values bound once per connection and the arguments and results
-// travel in fields, so one rawIO must not be used by two goroutines at
-// once: a connection has one for its reader and one for whoever holds
-// its write side.
+// method values bound once per rawIO and the arguments and results travel
+// in its fields. A call borrows one from a pool for its duration, so an
+// idle connection holds none (idle memory).
 type rawIO struct {
 	rc   syscall.RawConn
 	p    []byte
@@ -28,20 +28,33 @@ type rawIO struct {
 	writeFn func(fd uintptr) bool
 }
 
-func (r *rawIO) init(rc syscall.RawConn) {
-	r.rc = rc
+var rawIOPool = sync.Pool{New: func() any {
+	r := &rawIO{}
 	r.waitFn, r.onceFn, r.writeFn = r.waitStep, r.onceStep, r.writeStep
+	return r
+}}
+
+func getRawIO(rc syscall.RawConn) *rawIO {
+	r := rawIOPool.Get().(*rawIO)
+	r.rc = rc
+	return r
+}
+
+func (r *rawIO) put() {
+	r.rc, r.p, r.bufs, r.err = nil, nil, nil, nil
+	rawIOPool.Put(r)
 }
 
 // readWait reads like net.Conn.Read (waiting for data, honouring the read
 // deadline) but issues read(2) as a raw syscall: the socket is
 // non-blocking, so the runtime need not hand our P to another thread when
 // the call is slow, which costs context switches on a busy single core.
-func (r *rawIO) readWait(p []byte) (int, error) {
+func readWait(rc syscall.RawConn, p []byte) (int, error) {
+	r := getRawIO(rc)
 	r.p, r.n, r.err = p, 0, nil
 	cerr := r.rc.Read(r.waitFn)
 	n, err := r.n, r.err
-	r.p, r.err = nil, nil
+	r.put()
 	switch {
 	case err != nil:
 		return 0, err
@@ -66,11 +79,12 @@ func (r *rawIO) waitStep(fd uintptr) bool {
 
 // readNonblock is one non-blocking read(2): errWouldBlock when the socket
 // has nothing.
-func (r *rawIO) readNonblock(p []byte) (int, error) {
+func readNonblock(rc syscall.RawConn, p []byte) (int, error) {
+	r := getRawIO(rc)
 	r.p, r.n, r.err = p, 0, nil
 	cerr := r.rc.Control(r.onceFn)
 	n, err := r.n, r.err
-	r.p, r.err = nil, nil
+	r.put()
 	switch {
 	case cerr != nil:
 		return 0, cerr
@@ -90,11 +104,12 @@ func (r *rawIO) onceStep(fd uintptr) { r.n, r.err = readOnce(fd, r.p) }
 // n >= 0 is what the socket took (0 when it was full); cerr: the
 // connection is closed; werr: the write failed. raw issues it as a raw
 // syscall (see writev).
-func (r *rawIO) tryWritev(bufs net.Buffers, raw bool) (n int, cerr, werr error) {
+func tryWritev(rc syscall.RawConn, bufs net.Buffers, raw bool) (n int, cerr, werr error) {
+	r := getRawIO(rc)
 	r.bufs, r.raw, r.n, r.err = bufs, raw, 0, nil
 	cerr = r.rc.Write(r.writeFn)
 	n, werr = r.n, r.err
-	r.bufs, r.err = nil, nil
+	r.put()
 	if errors.Is(werr, syscall.EAGAIN) || errors.Is(werr, syscall.EINTR) {
 		werr = nil
 	}
