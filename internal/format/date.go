@@ -2,6 +2,7 @@ package format
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,9 +17,23 @@ var (
 // HTTPDate renders unix seconds as an RFC 1123 GMT date,
 // e.g. 0 → "Thu, 01 Jan 1970 00:00:00 GMT".
 func HTTPDate(unix int64) string {
+	// Answers in the same second (a message fanned out to many long-polling
+	// clients) share one formatted string.
+	if c := lastDate.Load(); c != nil && c.unix == unix {
+		return c.text
+	}
 	var b [HTTPDateLen]byte
-	return string(AppendHTTPDate(b[:0], unix))
+	text := string(AppendHTTPDate(b[:0], unix))
+	lastDate.Store(&cachedDate{unix, text})
+	return text
 }
+
+type cachedDate struct {
+	unix int64
+	text string
+}
+
+var lastDate atomic.Pointer[cachedDate]
 
 // AppendHTTPDate appends HTTPDate(unix) to dst without allocating.
 func AppendHTTPDate(dst []byte, unix int64) []byte {

@@ -177,6 +177,38 @@ func (w *Response) StartChunked(code int, contentType string) error {
 	return w.startStream(code, contentType, w.gzipApplies(code, contentType, -1))
 }
 
+// WriteWhole sends a streamed answer whose pieces are all known (a
+// long-polling answer): the bytes of StartChunked, WritePieces and Finish,
+// in one writev instead of three when the body is chunked and not
+// compressed.
+func (w *Response) WriteWhole(code int, contentType string, pieces [][]byte) error {
+	if w.wroteHeader {
+		return ErrWritten
+	}
+	gzipOn := w.gzipApplies(code, contentType, -1)
+	if gzipOn || !w.http11 || w.head {
+		if err := w.startStream(code, contentType, gzipOn); err != nil {
+			return err
+		}
+		if err := w.WritePieces(pieces); err != nil {
+			return err
+		}
+		return w.Finish()
+	}
+	w.streaming, w.chunked, w.finished = true, true, true
+	w.decideKeepAlive(false)
+	buf := getBuf()
+	defer putBuf(buf)
+	b := w.appendHead((*buf)[:0], code, contentType)
+	b = append(b, "Transfer-Encoding: chunked\r\n\r\n"...)
+	*buf = b
+	var heads chunkHeads
+	bufs := make(net.Buffers, 1, 2+3*len(pieces))
+	bufs[0] = b
+	bufs = w.chunksInto(bufs, pieces, &heads)
+	return w.write(append(bufs, lastChunk))
+}
+
 func (w *Response) startStream(code int, contentType string, gzipOn bool) error {
 	w.streaming = true
 	w.chunked = w.http11
@@ -247,7 +279,10 @@ type chunkHeads [16][20]byte
 // chunks frames each non-empty piece as its own chunk (or raw bytes on
 // HTTP/1.0), ready for one writev.
 func (w *Response) chunks(pieces [][]byte, heads *chunkHeads) net.Buffers {
-	var bufs net.Buffers
+	return w.chunksInto(nil, pieces, heads)
+}
+
+func (w *Response) chunksInto(bufs net.Buffers, pieces [][]byte, heads *chunkHeads) net.Buffers {
 	for i, p := range pieces {
 		if len(p) == 0 {
 			continue

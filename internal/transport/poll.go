@@ -140,7 +140,7 @@ func (p *Poll) timeout() {
 }
 
 // answer writes a 200 with the given messages, header and footer templates
-// and the JSONP wrapping, one piece per chunk.
+// and the JSONP wrapping, one piece per chunk, in one write.
 func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
 	p.W.Busy() // the client's next request may follow the answer at once
 	if lastModified > 0 {
@@ -152,10 +152,6 @@ func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
 	ct := p.ContentType
 	if p.Callback != "" {
 		ct = format.JSONPContentType
-	}
-	w := p.W
-	if w.StartChunked(200, ct) != nil {
-		return
 	}
 	pieces := make([][]byte, 0, 8)
 	if len(p.T.Header) > 0 {
@@ -180,12 +176,7 @@ func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
 	if len(p.T.Footer) > 0 {
 		pieces = append(pieces, p.T.Footer)
 	}
-	for _, b := range pieces {
-		if w.WritePiece(b) != nil {
-			return
-		}
-	}
-	_ = w.Finish()
+	_ = p.W.WriteWhole(200, ct, pieces)
 }
 
 func etag(tag int64) string { return "W/" + strconv.FormatInt(tag, 10) }
