@@ -373,3 +373,48 @@ func readAtLeast(t *testing.T, r io.Reader, n int) string {
 	}
 	return string(b)
 }
+
+// TestWriteWholeSameBytes: WriteWhole sends exactly what StartChunked,
+// WritePieces and Finish send, for HTTP/1.1, HTTP/1.0 and HEAD.
+func TestWriteWholeSameBytes(t *testing.T) {
+	pieces := [][]byte{[]byte("header"), nil, []byte(`{"text":"one"}`), []byte("footer")}
+	_, addr := startServer(t, func(w *Response, r *http.Request) {
+		w.SetHeader("Etag", "W/7")
+		if r.URL.Path == "/whole" {
+			_ = w.WriteWhole(200, "text/plain", pieces)
+			return
+		}
+		_ = w.StartChunked(200, "text/plain")
+		_ = w.WritePieces(pieces)
+		_ = w.Finish()
+	})
+	answer := func(method, path, proto string) string {
+		c := dial(t, addr)
+		send(t, c, method+" "+path+" "+proto+"\r\nHost: x\r\nConnection: close\r\n\r\n")
+		b, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The Date header may differ by a second between the two answers.
+		lines := strings.Split(string(b), "\r\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, "Date: ") {
+				lines[i] = "Date: -"
+			}
+		}
+		return strings.Join(lines, "\r\n")
+	}
+	for _, tc := range []struct{ method, proto, want string }{
+		{"GET", "HTTP/1.1", "6\r\nheader\r\ne\r\n{\"text\":\"one\"}\r\n6\r\nfooter\r\n0\r\n\r\n"},
+		{"GET", "HTTP/1.0", "\r\n\r\nheader{\"text\":\"one\"}footer"},
+		{"HEAD", "HTTP/1.1", "\r\n\r\n"},
+	} {
+		step, whole := answer(tc.method, "/step", tc.proto), answer(tc.method, "/whole", tc.proto)
+		if step != whole {
+			t.Errorf("%s %s: WriteWhole sent\n%q\nstep by step\n%q", tc.method, tc.proto, whole, step)
+		}
+		if !strings.HasSuffix(whole, tc.want) || !strings.Contains(whole, "\r\nEtag: W/7\r\n") {
+			t.Errorf("%s %s: answer %q, want it to end with %q", tc.method, tc.proto, whole, tc.want)
+		}
+	}
+}
