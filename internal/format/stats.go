@@ -204,15 +204,11 @@ func appendSummaryJSON(dst []byte, s Summary) []byte {
 	dst = appendJSONString(dst, s.Hostname)
 	dst = append(dst, `", "time": "`...)
 	dst = appendJSONString(dst, s.Time)
-	dst = appendNum(dst, `", "channels": `, s.Channels)
-	dst = appendNum(dst, `, "wildcard_channels": `, s.WildcardChannels)
-	dst = appendNum(dst, `, "published_messages": `, s.PublishedMessages)
-	dst = appendNum(dst, `, "stored_messages": `, s.StoredMessages)
-	dst = appendNum(dst, `, "messages_in_trash": `, s.MessagesInTrash)
-	dst = appendNum(dst, `, "channels_in_delete": `, s.ChannelsInDelete)
-	dst = appendNum(dst, `, "channels_in_trash": `, s.ChannelsInTrash)
-	dst = appendNum(dst, `, "subscribers": `, s.Subscribers)
-	dst = appendNum(dst, `, "uptime": `, s.Uptime)
+	dst = append(dst, '"')
+	for _, c := range s.counters() {
+		dst = append(dst, `, "`...)
+		dst = appendNum(append(dst, c.name...), `": `, c.v)
+	}
 	dst = append(dst, `, "by_worker": [`+crlf...)
 	for i, w := range s.Workers {
 		if i > 0 {
@@ -231,15 +227,10 @@ func appendSummaryPlain(dst []byte, s Summary) []byte {
 	dst = append(dst, s.Hostname...)
 	dst = append(dst, crlf+"time: "...)
 	dst = append(dst, s.Time...)
-	dst = appendNum(dst, crlf+"channels: ", s.Channels)
-	dst = appendNum(dst, crlf+"wildcard_channels: ", s.WildcardChannels)
-	dst = appendNum(dst, crlf+"published_messages: ", s.PublishedMessages)
-	dst = appendNum(dst, crlf+"stored_messages: ", s.StoredMessages)
-	dst = appendNum(dst, crlf+"messages_in_trash: ", s.MessagesInTrash)
-	dst = appendNum(dst, crlf+"channels_in_delete: ", s.ChannelsInDelete)
-	dst = appendNum(dst, crlf+"channels_in_trash: ", s.ChannelsInTrash)
-	dst = appendNum(dst, crlf+"subscribers: ", s.Subscribers)
-	dst = appendNum(dst, crlf+"uptime: ", s.Uptime)
+	for _, c := range s.counters() {
+		dst = append(dst, crlf...)
+		dst = appendNum(append(dst, c.name...), ": ", c.v)
+	}
 	dst = append(dst, crlf+"by_worker:"+crlf...)
 	for i, w := range s.Workers {
 		if i > 0 {
@@ -257,15 +248,10 @@ func appendSummaryYAML(dst []byte, s Summary) []byte {
 	dst = append(dst, s.Hostname...)
 	dst = append(dst, crlf+"  time: "...)
 	dst = append(dst, s.Time...)
-	dst = appendNum(dst, crlf+"  channels: ", s.Channels)
-	dst = appendNum(dst, crlf+"  wildcard_channels: ", s.WildcardChannels)
-	dst = appendNum(dst, crlf+"  published_messages: ", s.PublishedMessages)
-	dst = appendNum(dst, crlf+"  stored_messages: ", s.StoredMessages)
-	dst = appendNum(dst, crlf+"  messages_in_trash: ", s.MessagesInTrash)
-	dst = appendNum(dst, crlf+"  channels_in_delete: ", s.ChannelsInDelete)
-	dst = appendNum(dst, crlf+"  channels_in_trash: ", s.ChannelsInTrash)
-	dst = appendNum(dst, crlf+"  subscribers: ", s.Subscribers)
-	dst = appendNum(dst, crlf+"  uptime: ", s.Uptime)
+	for _, c := range s.counters() {
+		dst = append(dst, crlf+"  "...)
+		dst = appendNum(append(dst, c.name...), ": ", c.v)
+	}
 	dst = append(dst, crlf+"  by_worker:"+crlf...)
 	for i, w := range s.Workers {
 		if i > 0 {
@@ -284,15 +270,11 @@ func appendSummaryXML(dst []byte, s Summary) []byte {
 	dst = append(dst, "</hostname>"+crlf+"  <time>"...)
 	dst = appendXMLText(dst, s.Time)
 	dst = append(dst, "</time>"+crlf...)
-	dst = appendXMLNum(dst, "  <channels>", s.Channels, "</channels>"+crlf)
-	dst = appendXMLNum(dst, "  <wildcard_channels>", s.WildcardChannels, "</wildcard_channels>"+crlf)
-	dst = appendXMLNum(dst, "  <published_messages>", s.PublishedMessages, "</published_messages>"+crlf)
-	dst = appendXMLNum(dst, "  <stored_messages>", s.StoredMessages, "</stored_messages>"+crlf)
-	dst = appendXMLNum(dst, "  <messages_in_trash>", s.MessagesInTrash, "</messages_in_trash>"+crlf)
-	dst = appendXMLNum(dst, "  <channels_in_delete>", s.ChannelsInDelete, "</channels_in_delete>"+crlf)
-	dst = appendXMLNum(dst, "  <channels_in_trash>", s.ChannelsInTrash, "</channels_in_trash>"+crlf)
-	dst = appendXMLNum(dst, "  <subscribers>", s.Subscribers, "</subscribers>"+crlf)
-	dst = appendXMLNum(dst, "  <uptime>", s.Uptime, "</uptime>"+crlf)
+	for _, c := range s.counters() {
+		dst = append(append(append(dst, "  <"...), c.name...), '>')
+		dst = strconv.AppendInt(dst, c.v, 10)
+		dst = append(append(append(dst, "</"...), c.name...), ">"+crlf...)
+	}
 	dst = append(dst, "  <by_worker>"...)
 	for _, w := range s.Workers {
 		dst = append(dst, "<worker>"+crlf...)
@@ -302,6 +284,27 @@ func appendSummaryXML(dst []byte, s Summary) []byte {
 		dst = append(dst, "</worker>"+crlf...)
 	}
 	return append(dst, "</by_worker>"+crlf+"</infos>"+crlf...)
+}
+
+// counter is one number of the summary under its name in every format.
+type counter struct {
+	name string
+	v    int64
+}
+
+// counters are the summary's numbers in document order.
+func (s Summary) counters() [9]counter {
+	return [9]counter{
+		{"channels", s.Channels},
+		{"wildcard_channels", s.WildcardChannels},
+		{"published_messages", s.PublishedMessages},
+		{"stored_messages", s.StoredMessages},
+		{"messages_in_trash", s.MessagesInTrash},
+		{"channels_in_delete", s.ChannelsInDelete},
+		{"channels_in_trash", s.ChannelsInTrash},
+		{"subscribers", s.Subscribers},
+		{"uptime", s.Uptime},
+	}
 }
 
 func appendNum(dst []byte, prefix string, v int64) []byte {

@@ -105,20 +105,22 @@ func TestAppendGroupSingleEntry(t *testing.T) {
 }
 
 func TestAppendSummary(t *testing.T) {
-	s := Summary{Hostname: "h", Time: "2024-05-01T12:00:00", Channels: 1, PublishedMessages: 1, StoredMessages: 1,
-		Uptime: 7, Workers: []Worker{{Pid: 4242, Subscribers: 0, Uptime: 7}}}
-	jsonDoc := lit(`{"hostname": "h", "time": "2024-05-01T12:00:00", "channels": 1, "wildcard_channels": 0, "published_messages": 1, "stored_messages": 1, "messages_in_trash": 0, "channels_in_delete": 0, "channels_in_trash": 0, "subscribers": 0, "uptime": 7, "by_worker": [\r\n{"pid": "4242", "subscribers": 0, "uptime": 7}\r\n]}\r\n`)
-	yamlDoc := lit(`  hostname: h\r\n  time: 2024-05-01T12:00:00\r\n  channels: 1\r\n  wildcard_channels: 0\r\n  published_messages: 1\r\n  stored_messages: 1\r\n  messages_in_trash: 0\r\n  channels_in_delete: 0\r\n  channels_in_trash: 0\r\n  subscribers: 0\r\n  uptime: 7\r\n  by_worker:\r\n   -\r\n    pid: 4242\r\n    subscribers: 0\r\n    uptime: 7\r\n`)
+	// Every counter has its own value: a number under the wrong name shows.
+	s := Summary{Hostname: "h", Time: "2024-05-01T12:00:00", Channels: 1, WildcardChannels: 2, PublishedMessages: 3,
+		StoredMessages: 4, MessagesInTrash: 5, ChannelsInDelete: 6, ChannelsInTrash: 7, Subscribers: 8,
+		Uptime: 9, Workers: []Worker{{Pid: 4242, Subscribers: 0, Uptime: 7}}}
+	jsonDoc := lit(`{"hostname": "h", "time": "2024-05-01T12:00:00", "channels": 1, "wildcard_channels": 2, "published_messages": 3, "stored_messages": 4, "messages_in_trash": 5, "channels_in_delete": 6, "channels_in_trash": 7, "subscribers": 8, "uptime": 9, "by_worker": [\r\n{"pid": "4242", "subscribers": 0, "uptime": 7}\r\n]}\r\n`)
+	yamlDoc := lit(`  hostname: h\r\n  time: 2024-05-01T12:00:00\r\n  channels: 1\r\n  wildcard_channels: 2\r\n  published_messages: 3\r\n  stored_messages: 4\r\n  messages_in_trash: 5\r\n  channels_in_delete: 6\r\n  channels_in_trash: 7\r\n  subscribers: 8\r\n  uptime: 9\r\n  by_worker:\r\n   -\r\n    pid: 4242\r\n    subscribers: 0\r\n    uptime: 7\r\n`)
 	tests := []struct {
 		f    DocFormat
 		want string
 	}{
 		{JSON, jsonDoc},
 		{XJSON, jsonDoc},
-		{Plain, lit(`hostname: h\r\ntime: 2024-05-01T12:00:00\r\nchannels: 1\r\nwildcard_channels: 0\r\npublished_messages: 1\r\nstored_messages: 1\r\nmessages_in_trash: 0\r\nchannels_in_delete: 0\r\nchannels_in_trash: 0\r\nsubscribers: 0\r\nuptime: 7\r\nby_worker:\r\n  pid: 4242\r\n  subscribers: 0\r\n  uptime: 7\r\n`)},
+		{Plain, lit(`hostname: h\r\ntime: 2024-05-01T12:00:00\r\nchannels: 1\r\nwildcard_channels: 2\r\npublished_messages: 3\r\nstored_messages: 4\r\nmessages_in_trash: 5\r\nchannels_in_delete: 6\r\nchannels_in_trash: 7\r\nsubscribers: 8\r\nuptime: 9\r\nby_worker:\r\n  pid: 4242\r\n  subscribers: 0\r\n  uptime: 7\r\n`)},
 		{YAML, yamlDoc},
 		{XYAML, yamlDoc},
-		{XML, lit(`<?xml version="1.0" encoding="UTF-8" ?>\r\n<infos>\r\n  <hostname>h</hostname>\r\n  <time>2024-05-01T12:00:00</time>\r\n  <channels>1</channels>\r\n  <wildcard_channels>0</wildcard_channels>\r\n  <published_messages>1</published_messages>\r\n  <stored_messages>1</stored_messages>\r\n  <messages_in_trash>0</messages_in_trash>\r\n  <channels_in_delete>0</channels_in_delete>\r\n  <channels_in_trash>0</channels_in_trash>\r\n  <subscribers>0</subscribers>\r\n  <uptime>7</uptime>\r\n  <by_worker><worker>\r\n  <pid>4242</pid>\r\n  <subscribers>0</subscribers>\r\n  <uptime>7</uptime>\r\n</worker>\r\n</by_worker>\r\n</infos>\r\n`)},
+		{XML, lit(`<?xml version="1.0" encoding="UTF-8" ?>\r\n<infos>\r\n  <hostname>h</hostname>\r\n  <time>2024-05-01T12:00:00</time>\r\n  <channels>1</channels>\r\n  <wildcard_channels>2</wildcard_channels>\r\n  <published_messages>3</published_messages>\r\n  <stored_messages>4</stored_messages>\r\n  <messages_in_trash>5</messages_in_trash>\r\n  <channels_in_delete>6</channels_in_delete>\r\n  <channels_in_trash>7</channels_in_trash>\r\n  <subscribers>8</subscribers>\r\n  <uptime>9</uptime>\r\n  <by_worker><worker>\r\n  <pid>4242</pid>\r\n  <subscribers>0</subscribers>\r\n  <uptime>7</uptime>\r\n</worker>\r\n</by_worker>\r\n</infos>\r\n`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.f.String(), func(t *testing.T) {
