@@ -145,7 +145,7 @@ func equal(a, b Patterns) bool {
 }
 
 func TestJWTVerify(t *testing.T) {
-	v, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)})
+	v, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestJWTVerify(t *testing.T) {
 		})
 	}
 
-	rv, err := NewJWT(&config.JWTKey{Alg: "RS256", Public: &rsaKey.PublicKey})
+	rv, err := NewJWT(&config.JWTKey{Alg: "RS256", Public: &rsaKey.PublicKey}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,5 +270,44 @@ func TestCanPublishAll(t *testing.T) {
 	}
 	if !CanPublishAll(nil, []string{"x"}, "") {
 		t.Error("no authentication: publishing stays as configured")
+	}
+}
+
+func TestJWTIssuerAudience(t *testing.T) {
+	v, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)}, "https://id.example", "pushstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		claims  jwt.MapClaims
+		explain string
+	}{
+		{"both right", jwt.MapClaims{"iss": "https://id.example", "aud": "pushstream"}, ""},
+		{"audience in a list", jwt.MapClaims{"iss": "https://id.example", "aud": []string{"other", "pushstream"}}, ""},
+		{"wrong issuer", jwt.MapClaims{"iss": "https://evil.example", "aud": "pushstream"}, "Invalid token: wrong issuer (iss)."},
+		{"no issuer", jwt.MapClaims{"aud": "pushstream"}, "Invalid token: no issuer (iss)."},
+		{"wrong audience", jwt.MapClaims{"iss": "https://id.example", "aud": []string{"other"}}, "Invalid token: wrong audience (aud)."},
+		{"no audience", jwt.MapClaims{"iss": "https://id.example"}, "Invalid token: no audience (aud)."},
+		{"expired still says expired", jwt.MapClaims{"iss": "https://id.example", "aud": "pushstream", "exp": time.Now().Add(-time.Minute).Unix()}, "Invalid token: expired."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := v.Verify(sign(t, tt.claims))
+			switch {
+			case tt.explain == "" && d != nil:
+				t.Fatalf("denied: %+v", d)
+			case tt.explain != "" && (d == nil || d.Status != 401 || d.Explain != tt.explain):
+				t.Fatalf("denial %+v, want 401 %q", d, tt.explain)
+			}
+		})
+	}
+	// Without an issuer and audience configured, neither claim is looked at.
+	open, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, d := open.Verify(sign(t, jwt.MapClaims{"iss": "anyone", "aud": "anything"})); d != nil {
+		t.Errorf("denied without issuer/audience configured: %+v", d)
 	}
 }

@@ -55,7 +55,7 @@ func New(a *config.Auth) (*Authenticator, error) {
 		au.realm = config.DefaultAuthRealm
 	}
 	if a.JWT != nil {
-		v, err := NewJWT(a.JWT)
+		v, err := NewJWT(a.JWT, a.JWTIssuer, a.JWTAudience)
 		if err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}

@@ -32,7 +32,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("a.b.c")
 	f.Add("")
-	v, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)})
+	v, err := NewJWT(&config.JWTKey{Alg: "HS256", Secret: []byte(hsSecret)}, "", "")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -17,19 +18,28 @@ const maxTokenBytes = 8 << 10
 // clockSkew is the leeway allowed on exp and nbf.
 const clockSkew = 5 * time.Second
 
-// JWT verifies signed tokens with one key. Tokens must carry "exp".
+// JWT verifies signed tokens with one key. Tokens must carry "exp", and
+// "iss" / "aud" when an issuer / audience is configured.
 type JWT struct {
 	key    any
 	parser *jwt.Parser
 }
 
-// NewJWT builds the verifier of k.
-func NewJWT(k *config.JWTKey) (*JWT, error) {
-	v := &JWT{parser: jwt.NewParser(
+// NewJWT builds the verifier of k; iss and aud, when not empty, are the
+// issuer the tokens must name and an audience they must list.
+func NewJWT(k *config.JWTKey, iss, aud string) (*JWT, error) {
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{k.Alg}),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(clockSkew),
-	)}
+	}
+	if iss != "" {
+		opts = append(opts, jwt.WithIssuer(iss))
+	}
+	if aud != "" {
+		opts = append(opts, jwt.WithAudience(aud))
+	}
+	v := &JWT{parser: jwt.NewParser(opts...)}
 	switch k.Alg {
 	case "HS256":
 		v.key = k.Secret
@@ -64,7 +74,18 @@ func tokenExplain(err error) string {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "Invalid token: expired."
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		// The library names the missing claim only in its message.
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "iss claim"):
+			return "Invalid token: no issuer (iss)."
+		case strings.Contains(msg, "aud claim"):
+			return "Invalid token: no audience (aud)."
+		}
 		return "Invalid token: no expiry (exp)."
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "Invalid token: wrong issuer (iss)."
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "Invalid token: wrong audience (aud)."
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return "Invalid token: not valid yet."
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):

@@ -22,8 +22,10 @@ type Auth struct {
 	BasicAdmin  []BasicCredential // push_stream_auth_basic_admin
 	Realm       string            // push_stream_auth_realm ("" = "pushstream")
 
-	JWT      *JWTKey  // push_stream_auth_jwt (nil = off)
-	JWTToken *Complex // push_stream_auth_jwt_token (nil = Bearer header, then $arg_token)
+	JWT         *JWTKey  // push_stream_auth_jwt (nil = off)
+	JWTToken    *Complex // push_stream_auth_jwt_token (nil = Bearer header, then $arg_token)
+	JWTIssuer   string   // push_stream_auth_jwt_issuer: required "iss" ("" = not checked)
+	JWTAudience string   // push_stream_auth_jwt_audience: required in "aud" ("" = not checked)
 
 	RequestURL      string        // push_stream_auth_request ("" = off)
 	RequestTimeout  time.Duration // push_stream_auth_request_timeout (0 = 2 s)
@@ -86,6 +88,10 @@ func authDirectives() []*directive {
 			apply: func(s *Settings, v any) { s.Auth.JWT = v.(*JWTKey) }},
 		{name: "push_stream_auth_jwt_token", ctx: ctxHSL, min: 1, max: 1, kind: kSetting, def: "Bearer header, then $arg_token", parse: pComplex,
 			apply: func(s *Settings, v any) { s.Auth.JWTToken = v.(*Complex) }},
+		{name: "push_stream_auth_jwt_issuer", ctx: ctxHSL, min: 1, max: 1, kind: kSetting, def: "unset", parse: pClaimValue,
+			apply: func(s *Settings, v any) { s.Auth.JWTIssuer = v.(string) }},
+		{name: "push_stream_auth_jwt_audience", ctx: ctxHSL, min: 1, max: 1, kind: kSetting, def: "unset", parse: pClaimValue,
+			apply: func(s *Settings, v any) { s.Auth.JWTAudience = v.(string) }},
 		{name: "push_stream_auth_request", ctx: ctxHSL, min: 1, max: 1, kind: kSetting, def: "unset", parse: pAuthURL,
 			apply: func(s *Settings, v any) { s.Auth.RequestURL = v.(string) }},
 		{name: "push_stream_auth_request_timeout", ctx: ctxHSL, min: 1, max: 1, kind: kSetting, def: "2s", parse: pAuthTimeout,
@@ -186,6 +192,16 @@ func pBasic(d *directive, n *node, _ readFunc) (any, error) {
 func pRealm(d *directive, n *node, _ readFunc) (any, error) {
 	v := n.args[0].text
 	if v == "" || strings.ContainsAny(v, "\"\\\r\n") {
+		return nil, invalidValue(d)
+	}
+	return v, nil
+}
+
+// pClaimValue is an expected JWT claim value: not empty, no control
+// characters.
+func pClaimValue(d *directive, n *node, _ readFunc) (any, error) {
+	v := n.args[0].text
+	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return nil, invalidValue(d)
 	}
 	return v, nil

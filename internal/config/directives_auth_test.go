@@ -22,6 +22,7 @@ func TestAuthDirectives(t *testing.T) {
  client_header_buffer_size 2k; large_client_header_buffers 2 4k;`,
 		pubLoc+` push_stream_auth_basic_admin "root:env:PS_TEST_TOKEN" "bob:pw"; push_stream_auth_realm "push";
  push_stream_auth_jwt hs256 env:PS_TEST_HS; push_stream_auth_jwt_token $arg_jwt;
+ push_stream_auth_jwt_issuer "https://id.example"; push_stream_auth_jwt_audience pushstream;
  push_stream_auth_request http://127.0.0.1:9/auth; push_stream_auth_request_timeout 300ms; push_stream_auth_request_cache off;
  push_stream_max_channels_per_request 3;`)
 	cfg, err := Parse("test.conf", []byte(conf))
@@ -52,6 +53,9 @@ func TestAuthDirectives(t *testing.T) {
 	if a.Realm != "push" || a.JWT == nil || a.JWT.Alg != "HS256" || string(a.JWT.Secret) != "0123456789abcdef0123" || a.JWTToken == nil {
 		t.Errorf("jwt %+v", a)
 	}
+	if a.JWTIssuer != "https://id.example" || a.JWTAudience != "pushstream" {
+		t.Errorf("jwt issuer %q audience %q", a.JWTIssuer, a.JWTAudience)
+	}
 	if a.RequestURL != "http://127.0.0.1:9/auth" || a.RequestTimeout != 300*time.Millisecond || a.RequestCacheTTL != -1 {
 		t.Errorf("auth request %+v", a)
 	}
@@ -73,6 +77,8 @@ func TestAuthDirectiveErrors(t *testing.T) {
 		{"bad alg", "", pubLoc + " push_stream_auth_jwt es256 x;", `"push_stream_auth_jwt" directive: unknown algorithm "es256", accepted values (hs256, rs256)`},
 		{"short secret", "", pubLoc + " push_stream_auth_jwt hs256 short;", `"push_stream_auth_jwt" directive: an HS256 secret needs at least 16 bytes`},
 		{"missing key file", "", pubLoc + " push_stream_auth_jwt rs256 /nonexistent/key.pem;", `"push_stream_auth_jwt" directive: unable to read key "/nonexistent/key.pem"`},
+		{"empty issuer", "", pubLoc + ` push_stream_auth_jwt_issuer "";`, `"push_stream_auth_jwt_issuer" directive invalid value`},
+		{"audience with a line break", "", pubLoc + " push_stream_auth_jwt_audience \"a\nb\";", `"push_stream_auth_jwt_audience" directive invalid value`},
 		{"bad url", "", pubLoc + " push_stream_auth_request /auth;", `"push_stream_auth_request" directive: "/auth" must be an http:// or https:// URL`},
 		{"bad timeout", "", pubLoc + " push_stream_auth_request_timeout 5m;", `"push_stream_auth_request_timeout" directive: the timeout must be between 1ms and 1m0s`},
 		{"zero connections", "push_stream_max_connections 0;", pubLoc, "push stream module: push_stream_max_connections cannot be zero."},

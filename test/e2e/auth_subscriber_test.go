@@ -93,6 +93,51 @@ func TestAuthSubscriberJWT(t *testing.T) {
 	}
 }
 
+// TestAuthSubscriberIssuerAudience: with an issuer and an audience
+// configured, a token signed with the right key but minted for another
+// service (or by another issuer) is refused.
+func TestAuthSubscriberIssuerAudience(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Conf{SubscriberMode: "polling",
+		SubscriberExtra: "push_stream_auth_jwt hs256 " + authHS + ";\npush_stream_auth_jwt_issuer https://id.example;\npush_stream_auth_jwt_audience pushstream;"})
+	s.PublishOK(t, "news", "breaking")
+	claims := func(iss, aud any) jwt.MapClaims {
+		c := jwt.MapClaims{"channels": []string{"news"}}
+		if iss != nil {
+			c["iss"] = iss
+		}
+		if aud != nil {
+			c["aud"] = aud
+		}
+		return c
+	}
+	tests := []struct {
+		name    string
+		claims  jwt.MapClaims
+		status  int
+		explain string
+	}{
+		{"issuer and audience", claims("https://id.example", "pushstream"), 200, ""},
+		{"audience among others", claims("https://id.example", []string{"billing", "pushstream"}), 200, ""},
+		{"other audience", claims("https://id.example", "billing"), 401, "Invalid token: wrong audience (aud)."},
+		{"no audience", claims("https://id.example", nil), 401, "Invalid token: no audience (aud)."},
+		{"other issuer", claims("https://evil.example", "pushstream"), 401, "Invalid token: wrong issuer (iss)."},
+		{"no issuer", claims(nil, "pushstream"), 401, "Invalid token: no issuer (iss)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := authPoll(t, s, "/sub/news.b1", bearer(hsToken(t, tt.claims)))
+			if tt.status != 200 {
+				assertHeaderOnly(t, r, tt.status, tt.explain)
+				return
+			}
+			if r.Status != 200 || !strings.Contains(string(r.Body), "breaking") {
+				t.Fatalf("status %d body %q explain %q", r.Status, r.Body, r.Get("X-Nginx-PushStream-Explain"))
+			}
+		})
+	}
+}
+
 func TestAuthSubscriberRS256(t *testing.T) {
 	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
