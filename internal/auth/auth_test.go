@@ -311,3 +311,30 @@ func TestJWTIssuerAudience(t *testing.T) {
 		t.Errorf("denied without issuer/audience configured: %+v", d)
 	}
 }
+
+func TestIdentityBound(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	exp := &Identity{Expires: now.Add(90 * time.Second)}
+	tests := []struct {
+		name string
+		id   *Identity
+		ttl  time.Duration
+		want time.Duration
+	}{
+		{"no authentication", nil, time.Hour, time.Hour},
+		{"credentials without expiry", &Identity{All: true}, 0, 0},
+		{"token sooner than ttl", exp, time.Hour, 90 * time.Second},
+		{"token without a ttl", exp, 0, 90 * time.Second},
+		{"ttl sooner than token", exp, time.Minute, time.Minute},
+		{"accepted within the skew", &Identity{Expires: now.Add(-time.Second)}, time.Hour, time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := tt.id.Bound(tt.ttl, now); got != tt.want {
+			t.Errorf("%s: Bound(%v) = %v, want %v", tt.name, tt.ttl, got, tt.want)
+		}
+	}
+	c := &Claims{RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now)}}
+	if got := c.Identity().Expires; !got.Equal(now.Add(clockSkew)) {
+		t.Errorf("identity of a token expiring at %v expires at %v, want exp plus the clock skew", now, got)
+	}
+}

@@ -80,6 +80,9 @@ func (c *PublishClaim) UnmarshalJSON(b []byte) error {
 // Identity turns verified claims into the rights they grant.
 func (c *Claims) Identity() *Identity {
 	id := &Identity{Subject: c.Subject, Subscribe: Patterns(c.Channels), Admin: c.Admin}
+	if c.ExpiresAt != nil {
+		id.Expires = c.ExpiresAt.Add(clockSkew)
+	}
 	if c.Publish.SameAsChannels {
 		id.Publish = Patterns(c.Channels)
 	} else {

@@ -1,6 +1,9 @@
 package auth
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Patterns are channel id patterns: an exact id, or a prefix ending in '*'
 // ("room_*" matches "room_1"; "*" matches every id). The events channel
@@ -32,6 +35,22 @@ type Identity struct {
 	Subscribe Patterns
 	Publish   Patterns
 	Admin     bool // may DELETE on admin publisher locations and read statistics
+	// Expires is when the credentials stop being valid (a token's "exp"
+	// plus the clock skew allowed); zero when they do not expire.
+	Expires time.Time
+}
+
+// Bound shortens ttl (0 = none) so that a subscription ends when the
+// identity's credentials expire; id may be nil (no authentication).
+func (id *Identity) Bound(ttl time.Duration, now time.Time) time.Duration {
+	if id == nil || id.Expires.IsZero() {
+		return ttl
+	}
+	left := max(id.Expires.Sub(now), time.Millisecond) // accepted within the skew: ends at once
+	if ttl == 0 || left < ttl {
+		return left
+	}
+	return ttl
 }
 
 // CanSubscribe reports whether the identity may subscribe to id.

@@ -31,9 +31,16 @@ func (h *Handler) authenticator(s *config.Settings) authEntry {
 // authorize applies push_stream_max_channels_per_request and the location's
 // authentication to action on ids; on refusal it answers and reports false.
 func (h *Handler) authorize(w *httpd.Response, r *http.Request, rt *router.Route, action auth.Action, ids []string) bool {
-	_, d := h.check(r, rt, action, ids)
+	_, ok := h.identify(w, r, rt, action, ids)
+	return ok
+}
+
+// identify is authorize that also returns the identity (nil when the
+// location has no authentication).
+func (h *Handler) identify(w *httpd.Response, r *http.Request, rt *router.Route, action auth.Action, ids []string) (*auth.Identity, bool) {
+	id, d := h.check(r, rt, action, ids)
 	if d == nil {
-		return true
+		return id, true
 	}
 	if len(d.Challenges) > 0 {
 		for _, c := range d.Challenges {
@@ -41,7 +48,7 @@ func (h *Handler) authorize(w *httpd.Response, r *http.Request, rt *router.Route
 		}
 	}
 	explain(w, d.Status, d.Explain)
-	return false
+	return nil, false
 }
 
 // check is authorize without the answer: the identity (nil when the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/pushstream/pushstream/internal/auth"
 	"github.com/pushstream/pushstream/internal/config"
@@ -42,7 +43,8 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 		explain(w, 400, explainNoID)
 		return
 	}
-	if !h.authorize(w, r, rt, auth.Subscribe, refIDs(router.ParseChannelsPath(path))) {
+	id, ok := h.identify(w, r, rt, auth.Subscribe, refIDs(router.ParseChannelsPath(path)))
+	if !ok {
 		return
 	}
 	wants, ref := h.checkChannels(rt, path)
@@ -78,7 +80,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			Long:            mode == config.ModeLongPolling,
 			ContentType:     router.ContentTypeFor(s, rt.Vars.Var("uri")),
 			Callback:        router.Decode(rt.Vars.Var("arg_callback")),
-			TTL:             s.LongpollingConnTTL,
+			TTL:             id.Bound(s.LongpollingConnTTL, time.Now()),
 			TimeoutWithBody: h.Config.Global.TimeoutWithBody,
 			Retired:         retired,
 		}
@@ -93,7 +95,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 			EventSource: mode == config.ModeEventSource,
 			ContentType: router.ContentTypeFor(s, rt.Vars.Var("uri")),
 			Ping:        s.PingMessageInterval,
-			TTL:         s.SubscriberConnectionTTL,
+			TTL:         id.Bound(s.SubscriberConnectionTTL, time.Now()), // a token ends the stream when it expires
 			Retired:     retired,
 		}
 		if st.EventSource {

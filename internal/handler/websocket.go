@@ -2,6 +2,7 @@ package handler
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/pushstream/pushstream/internal/auth"
 	"github.com/pushstream/pushstream/internal/httpd"
@@ -70,7 +71,7 @@ func (h *Handler) websocket(w *httpd.Response, r *http.Request, rt *router.Route
 		Point:        replayPoint(r, rt),
 		T:            h.templates(s),
 		Ping:         s.PingMessageInterval,
-		TTL:          s.SubscriberConnectionTTL,
+		TTL:          id.Bound(s.SubscriberConnectionTTL, time.Now()),
 		AllowPublish: s.WebsocketAllowPublish && auth.CanPublishAll(id, ids, h.Config.Global.EventsChannelID),
 		Store:        s.StoreMessages,
 		Retired:      retired,

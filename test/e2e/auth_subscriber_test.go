@@ -283,3 +283,42 @@ func TestAuthCallback(t *testing.T) {
 		t.Errorf("a slow application held the subscriber %v (timeout 500ms)", el)
 	}
 }
+
+// TestAuthTokenExpiryEndsSubscription: a stream authorized by a token ends
+// (footer and last chunk, as at its connection ttl) when the token
+// expires, and a long-poll wait answers its timeout then. The token's exp
+// is 3 s past, which the 5 s clock skew still accepts, so it runs out ~2 s
+// after the subscription starts.
+func TestAuthTokenExpiryEndsSubscription(t *testing.T) {
+	t.Parallel()
+	expiring := func() string {
+		return hsToken(t, jwt.MapClaims{"channels": []string{"ch"}, "exp": time.Now().Add(-3 * time.Second).Unix()})
+	}
+	t.Run("streaming", func(t *testing.T) {
+		t.Parallel()
+		c := subConf("", map[string]string{"push_stream_footer_template": "F"})
+		c.SubscriberExtra = "push_stream_auth_jwt hs256 " + authHS + ";"
+		s := Start(t, c)
+		conn := s.Dial(t)
+		start := time.Now()
+		conn.Send(subReq("/sub/ch", "Authorization: Bearer "+expiring()))
+		subHeadOK(t, conn, "")
+		subChunkWithin(t, conn, "F", 6*time.Second)
+		subEnd(t, conn, time.Second)
+		if el := time.Since(start); el < 500*time.Millisecond || el > 5*time.Second {
+			t.Errorf("stream ended after %v, want when the token expires (~1-2 s)", el)
+		}
+		subWaitSubscribers(t, s, "ch", 0)
+	})
+	t.Run("long-polling", func(t *testing.T) {
+		t.Parallel()
+		c := subConf("long-polling", map[string]string{"push_stream_longpolling_connection_ttl": "30s"})
+		c.SubscriberExtra = "push_stream_auth_jwt hs256 " + authHS + ";"
+		s := Start(t, c)
+		start := time.Now()
+		r := s.Do(t, "GET", "/sub/ch", nil, map[string]string{"If-None-Match": "W/5", "Authorization": "Bearer " + expiring()})
+		if el := time.Since(start); r.Status != 304 || el > 5*time.Second {
+			t.Fatalf("answer %d after %v, want the 304 timeout when the token expires (~1-2 s), not the 30 s ttl", r.Status, el)
+		}
+	})
+}
