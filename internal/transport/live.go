@@ -17,6 +17,7 @@ import (
 // TryLocks) never writes while the connection does.
 type live struct {
 	mu       sync.Mutex
+	hub      *hub.Hub
 	box      *mailbox
 	sub      *hub.Subscription
 	done     bool
@@ -28,21 +29,30 @@ type live struct {
 // open takes mu for the start and creates the mailbox that the hub fills;
 // direct is the flusher's non-blocking writer. The caller releases mu when
 // the start is over.
-func (l *live) open(wake func(), direct func() bool) {
+func (l *live) open(h *hub.Hub, wake func(), direct func() bool) {
 	l.mu.Lock()
+	l.hub = h
 	l.box = newMailbox(wake)
 	l.box.useFlusher(direct)
 }
 
 // end leaves the channels and marks the subscriber finished (flushers
 // leave it alone); it runs once the response is over (OnDone).
-func (l *live) end(h *hub.Hub) {
-	if l.sub != nil {
-		h.Detach(l.sub)
-	}
+func (l *live) end() {
+	l.leave()
 	l.mu.Lock()
 	l.done = true
 	l.mu.Unlock()
+}
+
+// leave detaches from the hub (again is harmless). An ending subscriber
+// leaves before its last bytes go out, so that a client which has read
+// them (the deleted-channel message, the footer) and then asks for the
+// statistics no longer finds itself counted (publisher.md §6).
+func (l *live) leave() {
+	if l.sub != nil {
+		l.hub.Detach(l.sub)
+	}
 }
 
 // startClock starts the ttl and ping intervals.
@@ -105,6 +115,7 @@ func (l *live) turn(s session, ev httpd.Event) (time.Time, bool) {
 	case httpd.EventTimeout:
 		ended, ping := l.timeout()
 		if ended {
+			l.leave()
 			s.finish()
 			return time.Time{}, false
 		}
@@ -130,10 +141,14 @@ func (l *live) turn(s session, ev httpd.Event) (time.Time, bool) {
 			l.touch(time.Now())
 		}
 	}
+	if ended {
+		l.leave()
+	}
 	if !s.writeQueued() {
 		return time.Time{}, false
 	}
 	if ended || s.stopped() {
+		l.leave()
 		s.finish()
 		return time.Time{}, false
 	}

@@ -46,7 +46,7 @@ func (s *Stream) Serve() {
 func (s *Stream) start() bool {
 	w := s.W
 	s.ping = s.Ping
-	s.open(w.Waker().Wake, s.direct)
+	s.open(s.Hub, w.Waker().Wake, s.direct)
 	defer s.mu.Unlock()
 	w.OnDone(s.cleanup)
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
@@ -76,7 +76,7 @@ func (s *Stream) start() bool {
 	return true
 }
 
-func (s *Stream) cleanup() { s.end(s.Hub) }
+func (s *Stream) cleanup() { s.end() }
 
 func (s *Stream) step(ev httpd.Event) (time.Time, bool) { return s.turn(s, ev) }
 

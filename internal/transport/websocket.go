@@ -53,7 +53,7 @@ func (s *WebSocket) Serve() {
 func (s *WebSocket) start() bool {
 	c := s.C
 	s.ping = s.Ping
-	s.open(c.Waker().Wake, s.direct)
+	s.open(s.Hub, c.Waker().Wake, s.direct)
 	defer s.mu.Unlock()
 	c.OnDone(s.cleanup)
 	sub, replay, err := s.Hub.Attach(s.box, s.Wants, s.Point, hub.AttachLive)
@@ -84,7 +84,7 @@ func (s *WebSocket) start() bool {
 }
 
 func (s *WebSocket) cleanup() {
-	s.end(s.Hub)
+	s.end()
 	_ = s.C.Close()
 }
 

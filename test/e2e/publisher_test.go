@@ -405,6 +405,38 @@ func TestPublisherDeleteWithSubscriber(t *testing.T) {
 	}
 }
 
+// TestPublisherDeleteUncountsBeforeTheMessage: a subscriber stops counting
+// before the deleted-channel message reaches it, so statistics read right
+// after that message (as the Ruby examples do, publisher.md §6) show no
+// subscriber. The stats read does not wait for the end of the stream; the
+// old order (message first, then leave) lost this race a few times in a
+// hundred, so the test repeats it.
+func TestPublisherDeleteUncountsBeforeTheMessage(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Conf{PublisherMode: "admin", HTTP: map[string]string{
+		"push_stream_message_template": "~id~:~channel~",
+		"push_stream_header_template":  " ", "push_stream_footer_template": ""}})
+	for i := range 60 {
+		id := fmt.Sprintf("del%d", i)
+		c, head := s.OpenStream(t, "/sub/"+id, nil)
+		if head.Status != 200 {
+			t.Fatalf("subscribe %d", head.Status)
+		}
+		if ch, err := c.ReadChunk(5 * time.Second); err != nil || string(ch) != " " {
+			t.Fatalf("header chunk %q %v", ch, err)
+		}
+		Eventually(t, 5*time.Second, func() bool { return Num(t, s.Stats(t, ""), "subscribers") == 1 }, "subscriber not counted")
+		assertHeaderOnly(t, s.Do(t, "DELETE", "/pub?id="+id, nil, nil), 200, "Channel deleted.")
+		if ch, err := c.ReadChunk(5 * time.Second); err != nil || string(ch) != "-2:"+id {
+			t.Fatalf("delete chunk %q (%v)", ch, err)
+		}
+		if n := Num(t, s.Stats(t, ""), "subscribers"); n != 0 {
+			t.Fatalf("round %d: %d subscribers right after the deleted-channel message, want 0", i, n)
+		}
+		c.Close()
+	}
+}
+
 func TestPublisherGzip(t *testing.T) {
 	t.Parallel()
 	s := Start(t, Conf{HTTP: map[string]string{"gzip": "on"}})
