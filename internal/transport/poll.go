@@ -119,7 +119,7 @@ func (p *Poll) answerReplay(replay [][]*hub.Message) {
 		if p.Point.Tag >= 0 {
 			p.W.SetHeader("Etag", etag(p.Point.Tag))
 		}
-		_ = p.W.WriteHeaderOnly(304)
+		p.notModified()
 		return
 	}
 	p.answer(st, sg, replay)
@@ -132,11 +132,28 @@ func (p *Poll) timeout() {
 	if !p.TimeoutWithBody {
 		p.W.SetHeader("Last-Modified", format.HTTPDate(now))
 		p.W.SetHeader("Etag", "W/0")
-		_ = p.W.WriteHeaderOnly(304)
+		p.notModified()
 		return
 	}
 	m := &hub.Message{ID: hub.IDTimedOut, Text: timedOut}
 	p.answer(now, 0, [][]*hub.Message{{m}})
+}
+
+// notModified is the header-only 304. Like the module's, it still names
+// the content type the answer would have had (application/javascript for
+// JSONP, else the location's type; polling_spec "should force content_type
+// ... when using function name specified in callback parameter").
+func (p *Poll) notModified() {
+	p.W.SetHeader("Content-Type", p.contentType())
+	_ = p.W.WriteHeaderOnly(304)
+}
+
+// contentType is the answer's type: JSONP forces application/javascript.
+func (p *Poll) contentType() string {
+	if p.Callback != "" {
+		return format.JSONPContentType
+	}
+	return p.ContentType
 }
 
 // answer writes a 200 with the given messages, header and footer templates
@@ -149,10 +166,7 @@ func (p *Poll) answer(lastModified, tag int64, msgs [][]*hub.Message) {
 	if tag >= 0 {
 		p.W.SetHeader("Etag", etag(tag))
 	}
-	ct := p.ContentType
-	if p.Callback != "" {
-		ct = format.JSONPContentType
-	}
+	ct := p.contentType()
 	pieces := make([][]byte, 0, 8)
 	if len(p.T.Header) > 0 {
 		pieces = append(pieces, p.T.Header)

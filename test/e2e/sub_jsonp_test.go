@@ -94,3 +94,36 @@ func TestSubJSONPContentTypeOverridesDefaultType(t *testing.T) {
 		t.Errorf("without callback got %q %q, want text/html x", r.Header.Get("Content-Type"), r.Body)
 	}
 }
+
+// TestSub304NamesContentType: a header-only 304 of polling or of a
+// long-polling timeout still carries the Content-Type the answer would have
+// had: application/javascript with a callback (polling_spec "should force
+// content_type to be application/javascript when using function name
+// specified in callback parameter" gets a 304), else the location's type.
+func TestSub304NamesContentType(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"polling", "long-polling"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			c := subConf(mode, map[string]string{"push_stream_longpolling_connection_ttl": "1s"})
+			c.Sub = map[string]string{"default_type": "anything/value"}
+			s := Start(t, c)
+			subPub(t, s, "ch", "body", nil)
+			// Polling without a replay point answers 304 at once; long-polling
+			// with a newer Etag waits and times out with a 304.
+			hdr := map[string]string{"Accept": "otherknown/value"}
+			if mode == "long-polling" {
+				hdr["If-None-Match"] = "W/5"
+			}
+			for _, tc := range []struct{ path, want string }{
+				{"/sub/ch?callback=callback_function", "application/javascript"},
+				{"/sub/ch", "anything/value"},
+			} {
+				r := s.Do(t, "GET", tc.path, nil, hdr)
+				if r.Status != 304 || len(r.Body) != 0 || r.Get("Content-Type") != tc.want {
+					t.Errorf("%s: %d body %q Content-Type %q, want a 304 naming %q\n%s", tc.path, r.Status, r.Body, r.Get("Content-Type"), tc.want, r.RawHeader)
+				}
+			}
+		})
+	}
+}
