@@ -50,6 +50,8 @@ func New(url string, log *slog.Logger) (*Broker, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	// go-redis has one logger per process; the latest broker's log wins.
+	goredis.SetLogger(newLibLogger(log))
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	b := &Broker{prefix: t.prefix, node: hex.EncodeToString(id[:]), log: log}
