@@ -58,13 +58,7 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 		return
 	}
 	point := replayPoint(r, rt)
-	mode := rt.Location.Mode
-	switch strings.ToLower(r.Header.Get("X-Nginx-PushStream-Mode")) {
-	case "polling":
-		mode = config.ModePolling
-	case "long-polling":
-		mode = config.ModeLongPolling
-	}
+	mode := subscriberMode(rt.Location.Mode, r.Header.Get("X-Nginx-PushStream-Mode"))
 	s := rt.Settings
 	t := h.templates(s)
 	retired, untrack := h.track(rt.Location, mode, w.Waker())
@@ -104,6 +98,20 @@ func (h *Handler) subscriber(w *httpd.Response, r *http.Request, rt *router.Rout
 		h.padFor(st, r, rt)
 		serve(st)
 	}
+}
+
+// subscriberMode is subscriber.md §1 step 9: polling when the location or
+// the mode header says so, then long-polling likewise, else the location's
+// mode. A polling location stays polling whatever the header asks.
+func subscriberMode(location config.SubscriberMode, header string) config.SubscriberMode {
+	header = strings.ToLower(header)
+	switch {
+	case location == config.ModePolling || header == "polling":
+		return config.ModePolling
+	case location == config.ModeLongPolling || header == "long-polling":
+		return config.ModeLongPolling
+	}
+	return location
 }
 
 // padFor chooses the padding rule by user agent (subscriber.md §9).

@@ -119,6 +119,20 @@ func TestSubPollingModeHeaderOnStreamingLocation(t *testing.T) {
 	}
 }
 
+// A polling location stays polling when the mode header asks for
+// long-polling (subscriber.md §1 step 9 checks polling first): the answer is
+// the immediate 304, not a wait.
+func TestSubPollingLocationIgnoresLongPollingHeader(t *testing.T) {
+	t.Parallel()
+	s := Start(t, subConf("polling", map[string]string{"push_stream_longpolling_connection_ttl": "3s"}))
+	start := time.Now()
+	r := subPoll(t, s, "/sub/empty", map[string]string{"X-Nginx-PushStream-Mode": "long-polling"})
+	if el := time.Since(start); r.Status != 304 || el > 2*time.Second {
+		t.Fatalf("status %d after %v, want the polling 304 at once", r.Status, el)
+	}
+	subNoValidators(t, r)
+}
+
 // Header template, messages and footer of a polling answer are separate chunks.
 func TestSubPollingPieces(t *testing.T) {
 	t.Parallel()
