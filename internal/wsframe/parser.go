@@ -157,7 +157,9 @@ func (p *Parser) Next() (Event, bool) {
 			}
 			return Event{Kind: Pong, Payload: payload}, true
 		case ws.OpClose:
-			if !validClosePayload(payload) {
+			// The whole payload, status code included, as the module checks
+			// it (subscriber.md §8: any opcode).
+			if !utf8.Valid(payload) {
 				return p.fail(InvalidUTF8)
 			}
 			p.done = Close
@@ -193,9 +195,10 @@ func (p *Parser) Next() (Event, bool) {
 func (p *Parser) checkHeader(h ws.Header) (Kind, bool) {
 	switch h.OpCode {
 	case ws.OpPing, ws.OpPong, ws.OpClose:
-		// Control frames may sit between fragments (RFC 6455 §5.4) but are
-		// never fragmented themselves.
-		if !h.Fin || h.Length > 125 {
+		// Control frames may sit between fragments (RFC 6455 §5.4). Like the
+		// module (subscriber.md §8: "ping → reply \x8A\x00"), neither FIN nor
+		// RFC 6455's 125-byte cap is enforced; only the message size bound.
+		if h.Length < 0 || h.Length > p.maxMessage() {
 			return ProtocolError, true
 		}
 		return 0, false
@@ -214,15 +217,6 @@ func (p *Parser) checkHeader(h ws.Header) (Kind, bool) {
 		return ProtocolError, true
 	}
 	return 0, false
-}
-
-// validClosePayload checks the reason text of a close frame; the first two
-// bytes are the binary status code, not text.
-func validClosePayload(b []byte) bool {
-	if len(b) >= 2 {
-		return utf8.Valid(b[2:])
-	}
-	return utf8.Valid(b)
 }
 
 func (p *Parser) compact() {

@@ -309,6 +309,9 @@ func TestSubWebSocketRejectedFrames(t *testing.T) {
 		{"data frame inside a fragmented message", string(subWSFrame(false, 1, []byte("ab"), subMask)) +
 			string(subWSFrame(true, 1, []byte("cd"), subMask)), "\x88\x00"},
 		{"invalid utf-8", string(subWSFrame(true, 1, []byte("a\xc3\x28b"), subMask)), ""},
+		// The payload of any opcode must be UTF-8, a close frame's status code
+		// included (subscriber.md §8, as the module checks it): 1000 is not.
+		{"close with a status code", string(subWSFrame(true, 8, []byte("\x03\xe8"), subMask)), ""},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -323,6 +326,20 @@ func TestSubWebSocketRejectedFrames(t *testing.T) {
 			subWaitSubscribers(t, s, ch, 0)
 		})
 	}
+}
+
+// A ping is answered whatever its size (subscriber.md §8 "ping (9) → reply
+// \x8A\x00"; the module does not apply RFC 6455's 125-byte cap), and the
+// connection goes on.
+func TestSubWebSocketLongPing(t *testing.T) {
+	t.Parallel()
+	s := Start(t, subWSConf(nil))
+	c := subWSOpen(t, s, "/sub/longping")
+	subWaitSubscribers(t, s, "longping", 1)
+	c.Send(string(subWSFrame(true, 9, bytes.Repeat([]byte("p"), 126), subMask)))
+	subWSExpect(t, c, "\x8a\x00")
+	subPub(t, s, "longping", "after", nil)
+	subWSExpect(t, c, subWSServerFrame(1, "after"))
 }
 
 func TestSubWebSocketClientFraming(t *testing.T) {
