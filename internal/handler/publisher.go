@@ -25,10 +25,21 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 	if admin {
 		allow = allowAdmin
 	}
-	// The body limit is checked before anything else, as nginx does.
-	if limit := rt.Settings.ClientMaxBodySize; limit > 0 && r.ContentLength > limit {
+	// The body limit is checked before anything else, as nginx does. A
+	// chunked body's size is only known once read: read it first, so that
+	// its 413 too comes before any channel exists (publisher.md §1).
+	limit := rt.Settings.ClientMaxBodySize
+	if limit > 0 && r.ContentLength > limit {
 		w.WriteTooLarge()
 		return
+	}
+	var body []byte
+	bodyRead := false
+	if limit > 0 && r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		if !h.readPublishBody(w, r, limit, &body) {
+			return
+		}
+		bodyRead = true
 	}
 	noCache(w)
 	cors(w, rt, allow)
@@ -78,14 +89,7 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 		}
 		ids = append(ids, id)
 	}
-	body, tooLarge, err := readBody(r, rt.Settings.ClientMaxBodySize)
-	if tooLarge {
-		w.WriteTooLarge()
-		return
-	}
-	if err != nil {
-		w.SetCloseAfter()
-		_ = w.WriteHeaderOnly(bodyErrorStatus(err))
+	if !bodyRead && !h.readPublishBody(w, r, limit, &body) {
 		return
 	}
 	switch r.Method {
@@ -99,6 +103,24 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 }
 
 // readBody reads the request body up to limit (0 = unlimited).
+// readPublishBody reads the request body into *body; on failure it answers
+// (413, or the status of the read error with the connection closing) and
+// reports false.
+func (h *Handler) readPublishBody(w *httpd.Response, r *http.Request, limit int64, body *[]byte) bool {
+	b, tooLarge, err := readBody(r, limit)
+	switch {
+	case tooLarge:
+		w.WriteTooLarge()
+		return false
+	case err != nil:
+		w.SetCloseAfter()
+		_ = w.WriteHeaderOnly(bodyErrorStatus(err))
+		return false
+	}
+	*body = b
+	return true
+}
+
 func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
 	if r.Body == nil {
 		return nil, false, nil

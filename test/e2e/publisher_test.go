@@ -231,6 +231,34 @@ func TestPublisherBodySize(t *testing.T) {
 	}
 }
 
+// A chunked body's size is known only once it is read; over
+// client_max_body_size it is still refused before any step runs
+// (publisher.md §1): no channel is created and no publisher header is set.
+// Within the limit it publishes like any body.
+func TestPublisherChunkedBodySize(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Conf{Pub: map[string]string{"client_max_body_size": "2k"}})
+	chunked := func(id string, n int) *Resp {
+		c := s.Dial(t)
+		c.Send(fmt.Sprintf("POST /pub?id=%s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n",
+			id, n, strings.Repeat("a", n)))
+		return c.ReadResp(5*time.Second, false)
+	}
+	r := chunked("chk_big", 3000)
+	if r.StatusLine != "HTTP/1.1 413 Request Entity Too Large" || r.Get("Expires") != "" || r.Get("Connection") != "close" {
+		t.Errorf("3000-byte chunked body: %q, Expires %q, Connection %q", r.StatusLine, r.Get("Expires"), r.Get("Connection"))
+	}
+	if r := s.Do(t, "GET", "/pub?id=chk_big", nil, nil); r.Status != 404 {
+		t.Errorf("chk_big exists after its 413: %d %q", r.Status, r.Body)
+	}
+	if r := chunked("chk_small", 1000); r.Status != 200 {
+		t.Fatalf("1000-byte chunked body: %q", r.StatusLine)
+	}
+	if got := string(s.Do(t, "GET", "/pub?id=chk_small", nil, nil).Body); got != singleJSON("chk_small", 1, 1, 0) {
+		t.Errorf("chk_small info %q", got)
+	}
+}
+
 func TestPublisherChannelsPathQuirks(t *testing.T) {
 	t.Parallel()
 	s := Start(t, Conf{})
