@@ -195,6 +195,10 @@ func (b *builder) errorLog(n *node) {
 func (b *builder) http(n *node) error {
 	if !b.sawHTTP {
 		b.httpFile, b.httpLine, b.sawHTTP = n.file, n.line, true
+	} else {
+		b.cfg.Notices = append(b.cfg.Notices, fmt.Sprintf(
+			"the http block in %s:%d shares the channels, memory budget and http-level settings of the one in %s:%d",
+			n.file, n.line, b.httpFile, b.httpLine))
 	}
 	lay := layer{}
 	seen := map[string]bool{}

@@ -126,6 +126,12 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("ignored %q", c.Ignored)
 			}
 		}},
+		{"two http blocks", wrap("", "push_stream_subscriber; push_stream_channels_path $1;") + "\nhttp { server { listen 127.0.0.1:9999; } }",
+			func(t *testing.T, c *Config) {
+				if len(c.Notices) != 1 || !strings.Contains(c.Notices[0], "shares the channels, memory budget and http-level settings of the one in test.conf:") {
+					t.Errorf("notices %q", c.Notices)
+				}
+			}},
 		{"no push locations no shm", "http { server { location / { return 404; } } }", func(t *testing.T, c *Config) {
 			if c.UsesPushStream || c.Servers[0].Locations[0].Return.Code != 404 {
 				t.Errorf("%+v", c)
