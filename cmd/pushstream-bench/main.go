@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command pushstream-bench is a load generator for push-stream compatible
 // servers (pushstream, nginx-push-stream-module, Nchan with a matching
 // config). See internal/bench and the usage text below.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package bench
 
 // Checker verifies, for one subscriber, that every message of every

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package bench is the load generator behind cmd/pushstream-bench.
 //
 // It speaks only the push-stream wire protocol (POST to the publisher
