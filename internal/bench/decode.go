@@ -78,6 +78,35 @@ func parseHead(b []byte, h *respHead) error {
 	return nil
 }
 
+// headReader gathers a response head that may arrive over several reads
+// (the carry keeps its capacity, so it does not allocate once grown).
+type headReader struct{ carry []byte }
+
+// next parses the head at the start of data (with what earlier reads left)
+// into h and returns the bytes after it. ok false: the head is incomplete
+// and kept for the next read; a head of max bytes or more is an error.
+func (r *headReader) next(data []byte, max int, h *respHead) (rest []byte, ok bool, err error) {
+	if len(r.carry) > 0 {
+		r.carry = append(r.carry, data...)
+		data, r.carry = r.carry, r.carry[:0]
+	}
+	end := bytes.Index(data, crlfcrlf)
+	if end < 0 {
+		if len(data) >= max {
+			return nil, false, errHeadTooLarge
+		}
+		r.carry = append(r.carry[:0], data...)
+		return nil, false, nil
+	}
+	if err := parseHead(data[:end+4], h); err != nil {
+		return nil, false, err
+	}
+	return data[end+4:], true, nil
+}
+
+// reset drops a partial head (a new request on the connection).
+func (r *headReader) reset() { r.carry = r.carry[:0] }
+
 func parseDec(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false

@@ -3,7 +3,6 @@
 package bench
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,9 +36,9 @@ type publisher struct {
 	inHead bool
 	kind   bodyKind
 	left   int64
-	carry  []byte // an incomplete answer head
-	got    bool   // some answer byte arrived
-	fresh  bool   // the connection was made for this request
+	heads  headReader
+	got    bool // some answer byte arrived
+	fresh  bool // the connection was made for this request
 }
 
 func newPublisher(o *Options) *publisher {
@@ -71,7 +70,8 @@ func (p *publisher) prepare(ch string, pub, seq int64) {
 // send writes the prepared request, connecting first when needed, and
 // resets the answer parser.
 func (p *publisher) send() error {
-	p.inHead, p.got, p.carry = true, false, p.carry[:0]
+	p.inHead, p.got = true, false
+	p.heads.reset()
 	p.fresh = p.fd < 0
 	if p.fresh {
 		fd, err := dialRaw(p.host, p.req, p.o.Timeout)
@@ -113,22 +113,14 @@ func (p *publisher) readOnce(buf []byte) (done bool, err error) {
 // publisher has one request in flight).
 func (p *publisher) feed(data []byte) (done bool, err error) {
 	if p.inHead {
-		if len(p.carry) > 0 {
-			p.carry = append(p.carry, data...)
-			data, p.carry = p.carry, p.carry[:0]
-		}
-		end := bytes.Index(data, crlfcrlf)
-		if end < 0 {
-			if len(data) >= len(p.buf) {
-				return false, fmt.Errorf("publish: %w", errHeadTooLarge)
-			}
-			p.carry = append(p.carry[:0], data...)
-			return false, nil
-		}
-		if err := parseHead(data[:end+4], &p.head); err != nil {
+		rest, ok, err := p.heads.next(data, len(p.buf), &p.head)
+		if err != nil {
 			return false, fmt.Errorf("publish: %w", err)
 		}
-		data, p.inHead = data[end+4:], false
+		if !ok {
+			return false, nil
+		}
+		data, p.inHead = rest, false
 		switch h := &p.head; {
 		case h.chunked:
 			p.kind = bodyChunked

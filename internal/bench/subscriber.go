@@ -3,7 +3,6 @@
 package bench
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -49,8 +48,8 @@ type subscriber struct {
 	// Parse state carried from one read to the next.
 	inHead bool
 	kind   bodyKind
-	left   int64  // bodyLength: bytes still expected
-	carry  []byte // an incomplete response head
+	left   int64 // bodyLength: bytes still expected
+	heads  headReader
 }
 
 type bodyKind uint8
@@ -136,24 +135,16 @@ var errClosedByServer = errors.New("connection ended by the server")
 // consume parses bytes just read. It reports done when the server ended the
 // subscription cleanly (a WebSocket close frame); an error ends it too.
 func (s *subscriber) consume(data []byte) (done bool, err error) {
-	if len(s.carry) > 0 {
-		s.carry = append(s.carry, data...)
-		data, s.carry = s.carry, s.carry[:0]
-	}
 	for len(data) > 0 {
 		if s.inHead {
-			end := bytes.Index(data, crlfcrlf)
-			if end < 0 {
-				if len(data) >= s.o.ReadBuf {
-					return false, fmt.Errorf("subscribe %s: %w", s.path, errHeadTooLarge)
-				}
-				s.carry = append(s.carry[:0], data...)
-				return false, nil
-			}
-			if err := parseHead(data[:end+4], &s.head); err != nil {
+			rest, ok, err := s.heads.next(data, s.o.ReadBuf, &s.head)
+			if err != nil {
 				return false, fmt.Errorf("subscribe %s: %w", s.path, err)
 			}
-			data = data[end+4:]
+			if !ok {
+				return false, nil
+			}
+			data = rest
 			s.inHead = false
 			if s.kind, s.left, err = s.startBody(); err != nil {
 				return false, err
