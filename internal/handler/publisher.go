@@ -102,7 +102,6 @@ func (h *Handler) publisher(w *httpd.Response, r *http.Request, rt *router.Route
 	}
 }
 
-// readBody reads the request body up to limit (0 = unlimited).
 // readPublishBody reads the request body into *body; on failure it answers
 // (413, or the status of the read error with the connection closing) and
 // reports false.
@@ -121,6 +120,7 @@ func (h *Handler) readPublishBody(w *httpd.Response, r *http.Request, limit int6
 	return true
 }
 
+// readBody reads the request body up to limit (0 = unlimited).
 func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
 	if r.Body == nil {
 		return nil, false, nil

@@ -141,14 +141,14 @@ func (l *live) turn(s session, ev httpd.Event) (time.Time, bool) {
 			l.touch(time.Now())
 		}
 	}
-	if ended {
-		l.leave()
+	last := ended || s.stopped()
+	if last {
+		l.leave() // before the last bytes go out
 	}
 	if !s.writeQueued() {
 		return time.Time{}, false
 	}
-	if ended || s.stopped() {
-		l.leave()
+	if last {
 		s.finish()
 		return time.Time{}, false
 	}
